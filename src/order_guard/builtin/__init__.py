@@ -1,0 +1,1 @@
+"""Built-in plugins, registered through the same door as third-party ones (see ``manager``)."""

@@ -1,0 +1,168 @@
+"""The file source: reads datasets from local files and directories.
+
+Every other source claims its own URL scheme; this one reads whatever they
+leave (a plain path). Each file's format is detected from its header (flat
+files) or shape (JSON) and printed; ``--dataset KIND=PATH`` narrows the
+detection to that kind. A file that cannot be read or recognised becomes a
+dataset of kind ``unknown`` carrying the error, so the run goes on, reports
+it and exits 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from order_guard import hookimpl
+from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_records
+from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
+from order_guard.files import jsondocs
+from order_guard.files.flat import FlatReader
+from order_guard.files.opening import OpenedFile, open_data_file
+from order_guard.registry import Registry
+from order_guard.types import FlatFormat, JsonFormat, Source
+
+#: File name endings read when a directory is given.
+DATA_SUFFIXES = (".txt", ".tsv", ".csv", ".json", ".jsonl", ".ndjson", ".gz")
+UNKNOWN = "unknown"
+
+
+def _claims(location: str) -> bool:
+    return "://" not in location or location.startswith("file://")
+
+
+def open_files(request: DatasetRequest, registry: Registry) -> list[Dataset]:
+    path = Path(request.location.removeprefix("file://"))
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*")
+                       if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES) and not p.name.startswith("."))
+        if not files:
+            return [_unreadable(path, request, "directory holds no data files (" + ", ".join(DATA_SUFFIXES) + ")")]
+        return [open_file(file, request, registry) for file in files]
+    return [open_file(path, request, registry)]
+
+
+def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Dataset:
+    """Detect one file's format and return it as a dataset (of kind ``unknown`` if it cannot be)."""
+    try:
+        opened = open_data_file(path, request.encoding)
+    except SourceError as err:
+        return _unreadable(path, request, err.detail)
+    try:
+        first_line = opened.text.readline()
+        if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+            return _open_json(path, opened, first_line, request, registry)
+        return _open_flat(path, opened, first_line, request, registry)
+    except UnicodeDecodeError as err:
+        return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding", line=1)
+    except OrderGuardError as err:
+        return _unreadable(path, request, str(getattr(err, "detail", err)))
+    finally:
+        opened.close()
+
+
+def _unreadable(path: Path, request: DatasetRequest, message: str, line: int | None = None) -> Dataset:
+    dataset = Dataset(location=str(path), kind=request.kind or UNKNOWN, format=UNKNOWN,
+                      read_records=lambda ds: iter(()))
+    dataset.unreadable(message, line)
+    return dataset
+
+
+def _details(opened: OpenedFile, **more: Any) -> dict[str, Any]:
+    return {"encoding": opened.encoding, "compressed": "gzip" if opened.compressed else None, **more}
+
+
+def _candidates(registry: Registry, container: str, request: DatasetRequest) -> list[Any]:
+    return [fmt for fmt in registry.formats_for(container) if request.kind in (None, fmt.kind)]
+
+
+def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
+               registry: Registry) -> Dataset:
+    from io import StringIO
+
+    header = FlatReader(StringIO(first_line + opened.text.readline()))
+    names = frozenset(header.names)
+    scored = sorted(((fmt.matches(names), fmt) for fmt in _candidates(registry, "flat", request)),
+                    key=lambda pair: -pair[0])
+    best = [fmt for score, fmt in scored if score and score == scored[0][0]]
+    if not best:
+        shown = ", ".join(header.names[:8]) + (", ..." if len(header.names) > 8 else "")
+        wanted = f" for kind {request.kind}" if request.kind else ""
+        raise SourceError(path, f"no known flat-file format{wanted} has these columns: {shown}", line=1)
+    if len(best) > 1:
+        raise SourceError(path, "header fits several formats (" + ", ".join(f.name for f in best)
+                          + "); name the kind with --dataset KIND=PATH", line=1)
+    fmt: FlatFormat = best[0]
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[header.delimiter]
+    encoding = request.encoding
+
+    def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
+        again = open_data_file(path, encoding or opened.encoding)
+        try:
+            yield from flat_records(dataset, FlatReader(again.text), fmt)
+            dataset.sha256 = again.sha256()
+        finally:
+            again.close()
+
+    return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
+                   details=_details(opened, delimiter=delimiter))
+
+
+def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
+               registry: Registry) -> Dataset:
+    peek = opened.text.read(4096)
+    if jsondocs.is_json_lines(first_line, peek):
+        first = jsondocs.read_document(_text(first_line))
+        fmt = _json_format(path, first, request, registry)
+        encoding = request.encoding or opened.encoding
+
+        def read_lines(dataset: Dataset) -> Iterator[dict[str, Any]]:
+            again = open_data_file(path, encoding)
+            try:
+                yield from json_records(dataset, jsondocs.iter_lines(again.text), fmt)
+                dataset.sha256 = again.sha256()
+            finally:
+                again.close()
+
+        return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read_lines,
+                       details=_details(opened, layout="json-lines"))
+
+    text = _text(first_line + peek + opened.text.read())
+    sha256 = opened.sha256()
+    try:
+        document = jsondocs.read_document(text)
+    except UnreadableRecord as err:
+        dataset = _unreadable(path, request, err.message, err.line)
+        dataset.sha256 = sha256
+        return dataset
+    fmt = _json_format(path, document, request, registry)
+    return Dataset(location=str(path), kind=fmt.kind, format=fmt.name,
+                   read_records=lambda dataset: json_records(dataset, [(None, document)], fmt),
+                   details=_details(opened), sha256=sha256)
+
+
+def _text(content: str):
+    from io import StringIO
+
+    return StringIO(content)
+
+
+def _json_format(path: Path, document: Any, request: DatasetRequest, registry: Registry) -> JsonFormat:
+    if isinstance(document, dict) and isinstance(document.get("errors"), list) and len(document) == 1:
+        first = document["errors"][0] if document["errors"] else {}
+        raise SourceError(path, f"an SP-API error response, not data: {first.get('code')}: {first.get('message')}")
+    matching = [fmt for fmt in _candidates(registry, "json", request) if fmt.detect(document)]
+    if not matching:
+        wanted = f" of kind {request.kind}" if request.kind else ""
+        raise SourceError(path, f"not a known JSON format{wanted} (expected an SP-API orders response, "
+                                "a list of orders, or confirmShipment bodies)")
+    if len(matching) > 1:
+        raise SourceError(path, "document fits several formats (" + ", ".join(f.name for f in matching) + ")")
+    return matching[0]
+
+
+@hookimpl(trylast=True)
+def order_guard_sources() -> Iterator[Source]:
+    yield Source(name="file", claims=_claims, open=open_files, priority=-1000,
+                 description="local files and directories: flat-file reports, SP-API JSON, JSON Lines; gzip")

@@ -1,0 +1,84 @@
+"""``--format table`` (the default): one line per finding, then counts per rule and severity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from tabulate import tabulate
+
+from order_guard import hookimpl
+from order_guard.report import NEVER, RenderOptions, Report
+from order_guard.rulelang.model import SEVERITY_RANK
+from order_guard.types import Reporter
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_MESSAGE = 110
+
+
+def safe(text: Any) -> str:
+    """Values from input files never move the cursor or colour the terminal."""
+    return _CONTROL.sub("?", str(text).replace("\n", " ").replace("\t", " "))
+
+
+def _where(location: dict[str, Any]) -> str:
+    line = location.get("line")
+    if line:
+        return f"{location['path']}:{line}"
+    return location["path"] + (location.get("pointer") or "")
+
+
+def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
+    data, summary = report.data, report.summary
+    out.write(f"order-guard {data['tool']['version']}  as of {data['as_of']}\n")
+    for entry in data["inputs"]:
+        out.write(f"  {safe(entry['path'])}: {entry['kind']} ({entry['format']}), {entry['records']} records\n")
+    out.write("\n")
+    if report.findings:
+        rows = [
+            (f["severity"].upper(), f["rule_id"], safe(f.get("order_id") or f.get("sku") or ""),
+             safe(_shorten(f["message"])), safe(_where(f["location"])))
+            for f in report.findings
+        ]
+        out.write(tabulate(rows, headers=["severity", "rule", "order / sku", "message", "where"], tablefmt="simple"))
+        out.write("\n\n")
+    by_rule = summary["by_rule"]
+    rule_rows = [(rule["id"], rule["name"], rule["severity"], by_rule.get(rule["id"], 0),
+                  "missing: " + ", ".join(rule["missing_datasets"]) if rule["missing_datasets"] else "")
+                 for rule in sorted(data["rules"], key=lambda r: (-SEVERITY_RANK[r["severity"]], r["id"]))]
+    out.write(tabulate(rule_rows, headers=["rule", "name", "severity", "findings", "datasets"], tablefmt="simple"))
+    out.write("\n\n")
+    if data["errors"]:
+        out.write(f"{len(data['errors'])} error(s) reading or checking the data:\n")
+        for error in data["errors"][:20]:
+            where = f"{error['path']}:{error['line']}" if error.get("line") else error["path"]
+            out.write(f"  {safe(where)}: {safe(error['message'])}\n")
+        if len(data["errors"]) > 20:
+            out.write(f"  ... {len(data['errors']) - 20} more in --format json\n")
+        out.write("\n")
+    severities = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items()) or "none"
+    risk = ", ".join(f"{amount} {currency}" for currency, amount in summary["value_at_risk"].items())
+    out.write(f"records: {summary['records_read']} read, {summary['records_checked']} checked, "
+              f"{summary['records_unreadable']} unreadable\n")
+    out.write(f"findings: {summary['findings']} ({severities})" + (f"; value at risk: {risk}" if risk else "") + "\n")
+    out.write(_verdict(report, options) + "\n")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def _verdict(report: Report, options: RenderOptions) -> str:
+    code = report.exit_code(options.fail_on)
+    if code == 3:
+        return "result: INCOMPLETE - not everything could be checked; do not ship on this result (exit 3)"
+    if code == 1:
+        return f"result: FAIL - findings at or above {options.fail_on} (exit 1)"
+    threshold = "" if options.fail_on == NEVER else f" at or above {options.fail_on}"
+    return f"result: PASS - no finding{threshold} (exit 0)"
+
+
+@hookimpl(trylast=True)
+def order_guard_reporters() -> Iterator[Reporter]:
+    yield Reporter(name="table", render=render_table, description="a readable table (default)")

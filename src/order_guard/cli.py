@@ -1,0 +1,93 @@
+"""``order-guard``: the command line (a contract: see DESIGN.md, section 4).
+
+Imports stay light here; each command imports what it needs when it runs,
+so a warehouse gate starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from order_guard import __version__
+from order_guard.errors import ExitCode, OrderGuardError, RuleFileError
+
+SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="order-guard",
+        description="Check Amazon order data against compliance rules (the Amazon Pending pack by default).",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or rule error, "
+               "3 data could not be read completely. Anything but 0 means: do not ship.",
+    )
+    parser.add_argument("--version", action="version", version=f"order-guard {__version__}")
+    plugin_flags = argparse.ArgumentParser(add_help=False)
+    plugin_flags.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
+                              help="load plugin module NAME; -p no:NAME disables plugin NAME")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", parents=[plugin_flags], help="check datasets against rule packs")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
+    check.add_argument("--dataset", action="append", default=[], metavar="KIND=SOURCE",
+                       help="a dataset of a given kind: orders, order-report, unshipped-report, shipments, inventory")
+    check.add_argument("--rules", action="append", default=[], metavar="PATH", help="rule pack file or directory")
+    check.add_argument("--format", help="table (default), json, or a plugin's format")
+    check.add_argument("--output", action="append", default=[], metavar="[FORMAT=]PATH",
+                       help="also write the report to PATH (repeatable)")
+    check.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails the run (default high)")
+    check.add_argument("--as-of", metavar="ISO-8601", help="the time rules measure ages against (default now)")
+    check.add_argument("--config", metavar="FILE", help="configuration file (default ./order-guard.yaml)")
+    check.add_argument("--encoding", help="text encoding of the data files (default: detected)")
+    check.add_argument("--show-buyer-data", action="store_true", help="show buyer names, addresses, e-mails, phones")
+    check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
+
+    rules = commands.add_parser("rules", help="list, show and validate rules")
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
+    for name, text in (("list", "list the rules"), ("show", "show one rule"),
+                       ("validate", "validate rule files"), ("schema", "print the rule-file JSON Schema")):
+        sub = rule_commands.add_parser(name, parents=[plugin_flags], help=text)
+        if name == "show":
+            sub.add_argument("rule", metavar="ID", help="rule id or name")
+        if name in ("list", "show"):
+            sub.add_argument("--rules", action="append", default=[], metavar="PATH")
+        if name == "validate":
+            sub.add_argument("paths", nargs="+", metavar="PATH")
+
+    commands.add_parser("plugins", parents=[plugin_flags], help="list loaded plugins and what they provide")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            from order_guard.commands.check import run
+        elif args.command == "rules":
+            from order_guard.commands.rules import run
+        else:
+            from order_guard.commands.plugins import run
+        return int(run(args))
+    except RuleFileError as err:
+        for problem in err.problems:
+            print(f"order-guard: {problem}", file=sys.stderr)
+        return int(err.exit_code)
+    except OrderGuardError as err:
+        print(f"order-guard: error: {err}", file=sys.stderr)
+        return int(err.exit_code)
+    except KeyboardInterrupt:
+        print("order-guard: interrupted; no report is complete", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+def split_plugins(values: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``-p NAME`` loads, ``-p no:NAME`` disables."""
+    enabled = [value for value in values if not value.startswith("no:")]
+    disabled = [value[3:] for value in values if value.startswith("no:")]
+    return enabled, disabled
+
+
+if __name__ == "__main__":
+    sys.exit(main())

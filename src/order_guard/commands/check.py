@@ -1,0 +1,100 @@
+"""``order-guard check``: read the datasets, run the rules, write the report, exit with the verdict."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from order_guard.canonical import parse_datetime
+from order_guard.checking import CheckRequest, load_registry, run_check
+from order_guard.cli import split_plugins
+from order_guard.config import load_config
+from order_guard.datasets import Dataset, DatasetRequest
+from order_guard.errors import UsageError
+from order_guard.report import RenderOptions, Report
+from order_guard.types import Reporter
+
+_SUFFIX_FORMATS = {".json": "json", ".txt": "table"}
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(Path(args.config) if args.config else None, Path.cwd())
+    encoding = args.encoding or config.encoding
+    requests = [DatasetRequest(path, None, encoding) for path in args.paths]
+    requests += [_dataset_flag(value, encoding) for value in args.dataset]
+    if not requests:
+        requests = [DatasetRequest(entry["source"], entry.get("kind"), entry.get("encoding") or encoding)
+                    for entry in config.datasets]
+    enabled, disabled = split_plugins(args.plugins)
+    fail_on = args.fail_on or config.fail_on or "high"
+    request = CheckRequest(
+        datasets=requests,
+        rules=[Path(path) for path in args.rules] or config.rules,
+        as_of=_as_of(args.as_of),
+        show_buyer_data=args.show_buyer_data,
+        plugins=enabled,
+        disabled_plugins=disabled,
+        on_dataset=(lambda dataset: None) if args.quiet else _announce,
+    )
+    outputs = [_output_flag(value) for value in args.output]
+    registry = load_registry(enabled, disabled)
+    reporters = registry.reporters
+    main_format = args.format or config.format or "table"
+    for name, _path in [(main_format, None), *outputs]:
+        if name not in reporters:
+            raise UsageError(f"unknown format {name!r}; formats: {', '.join(sorted(reporters))}")
+    report, _ = run_check(request, registry)
+    options = RenderOptions(fail_on=fail_on)
+    for name, path in outputs:
+        _write_atomically(Path(path), reporters[name], report, options)
+    reporters[main_format].render(report, sys.stdout, options)
+    return report.exit_code(fail_on)
+
+
+def _dataset_flag(value: str, encoding: str | None) -> DatasetRequest:
+    kind, sep, source = value.partition("=")
+    if not sep or not kind or not source:
+        raise UsageError(f"--dataset {value!r}: expected KIND=SOURCE, e.g. shipments=confirm.txt")
+    return DatasetRequest(source, kind, encoding)
+
+
+def _output_flag(value: str) -> tuple[str, str]:
+    name, sep, path = value.partition("=")
+    if sep and "/" not in name and "\\" not in name:
+        return name, path
+    fmt = _SUFFIX_FORMATS.get(Path(value).suffix)
+    if fmt is None:
+        raise UsageError(f"--output {value!r}: name the format, e.g. json={value}")
+    return fmt, value
+
+
+def _as_of(value: str | None):
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as err:
+        raise UsageError(f"--as-of: {err}") from None
+
+
+def _announce(dataset: Dataset) -> None:
+    print(f"order-guard: {dataset.describe()}", file=sys.stderr)
+
+
+def _write_atomically(path: Path, reporter: Reporter, report: Report, options: RenderOptions) -> None:
+    """Write to a temporary file beside ``path`` and rename: never a half-written report."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as err:
+        raise UsageError(f"--output {path}: cannot write: {err.strerror or err}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            reporter.render(report, out, options)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,102 @@
+"""Configuration: ``order-guard.yaml``, ``[tool.order-guard]`` in ``pyproject.toml``, or ``--config FILE``.
+
+Command-line flags override it. The file is data only: it can name datasets,
+rule paths and defaults, never load code or plugins (only ``-p`` on the
+command line or an installed package adds a plugin).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from order_guard.errors import UsageError
+from order_guard.rulelang.schema import SEVERITIES
+from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
+
+CONFIG_NAME = "order-guard.yaml"
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "datasets": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"kind": {"type": "string"}, "source": {"type": "string"}, "encoding": {"type": "string"}},
+            "required": ["source"], "additionalProperties": False}},
+        "rules": {"type": "array", "items": {"type": "string"}},
+        "fail-on": {"enum": [*SEVERITIES, "none"]},
+        "format": {"type": "string"},
+        "encoding": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[Path] = field(default_factory=list)
+    fail_on: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+
+
+def load_config(explicit: Path | None, cwd: Path) -> Config:
+    """The configuration in force: ``explicit`` if given, else the working directory's."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"{explicit}: no such configuration file")
+        return _from_file(explicit)
+    if (cwd / CONFIG_NAME).is_file():
+        return _from_file(cwd / CONFIG_NAME)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("order-guard")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise UsageError(f"{pyproject}: {err}") from None
+        if data is not None:
+            return _validated(data, pyproject, document=None)
+    return Config()
+
+
+def _from_file(path: Path) -> Config:
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise UsageError(f"{path}: {err}") from None
+        return _validated(data.get("tool", {}).get("order-guard", data), path, document=None)
+    try:
+        document = load_yaml(path.read_text(encoding="utf-8"), path)
+    except YamlProblem as err:
+        raise UsageError(str(err.problem)) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8") from None
+    return _validated(document or {}, path, document)
+
+
+def _validated(data: Any, path: Path, document: Any) -> Config:
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        line = line_of(document, list(error.absolute_path)) if document is not None else None
+        where = f"{path}:{line}" if line else str(path)
+        raise UsageError(f"{where}: configuration: {error.message}")
+    base = path.parent
+    return Config(
+        path=path,
+        datasets=[{**entry, "source": _resolve(base, entry["source"])} for entry in data.get("datasets", [])],
+        rules=[base / rule for rule in data.get("rules", [])],
+        fail_on=data.get("fail-on"),
+        format=data.get("format"),
+        encoding=data.get("encoding"),
+    )
+
+
+def _resolve(base: Path, source: str) -> str:
+    return source if "://" in source else str(base / source)

@@ -1,0 +1,212 @@
+"""Datasets: named inputs of one kind, read as canonical records with their locations.
+
+A :class:`Dataset` counts every record it reads as readable or not and keeps
+the errors, so the engine can prove ``records_read == records_checked +
+records_unreadable``. Record dicts carry their location under the reserved
+keys ``_line`` and ``_pointer`` (never shown as evidence).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from order_guard.canonical import normalize, parse_decimal
+from order_guard.errors import UnreadableRecord
+from order_guard.files.flat import FlatReader
+from order_guard.types import FlatFormat, JsonFormat
+
+#: Errors kept per dataset; the rest are counted, so a broken file cannot exhaust memory.
+MAX_KEPT_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """What the user asked for: ``--dataset KIND=LOCATION`` or a bare path."""
+
+    location: str
+    kind: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class ReadError:
+    path: str
+    line: int | None
+    message: str
+    pointer: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
+        if self.pointer:
+            out["pointer"] = self.pointer
+        return out
+
+
+@dataclass
+class Dataset:
+    """One input read as records of one kind.
+
+    ``read_records(dataset)`` yields canonical records and reports bad ones
+    through :meth:`unreadable`; it is called once, by :meth:`records`.
+    """
+
+    location: str
+    kind: str
+    format: str
+    read_records: Callable[[Dataset], Iterator[dict[str, Any]]]
+    details: dict[str, Any] = field(default_factory=dict)
+    sha256: str | None = None
+    records_read: int = 0
+    records_unreadable: int = 0
+    errors: list[ReadError] = field(default_factory=list)
+    errors_not_kept: int = 0
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        return self.read_records(self)
+
+    def unreadable(self, message: str, line: int | None = None, pointer: str | None = None, count: int = 1) -> None:
+        """Count ``count`` records as read and unreadable, keeping the reason."""
+        self.records_read += count
+        self.records_unreadable += count
+        self.error(message, line, pointer)
+
+    def error(self, message: str, line: int | None = None, pointer: str | None = None) -> None:
+        """Keep an error that is not about one record (the file ended early, a page failed)."""
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(ReadError(self.location, line, message, pointer))
+        else:
+            self.errors_not_kept += 1
+
+    def describe(self) -> str:
+        extras = ", ".join(f"{value}" for value in self.details.values() if value)
+        return f"{self.location}: {self.kind} ({self.format}{', ' + extras if extras else ''})"
+
+
+def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Iterator[dict[str, Any]]:
+    """Canonical records from the rows of a flat file, merging an order's rows if the format says so."""
+    names = reader.names
+    width = len(names)
+    position = {name: index for index, name in reversed(list(enumerate(names)))}
+    plan = []
+    for target, aliases in fmt.columns.items():
+        index = next((position[alias] for alias in aliases if alias in position), None)
+        if index is not None:
+            plan.append((target, index))
+    record_plan = [(target, index) for target, index in plan if not target.startswith("items.")]
+    item_plan = [(target[6:], index) for target, index in plan if target.startswith("items.")]
+    sum_plan = [(target, [position[name] for name in headers if name in position])
+                for target, headers in fmt.sums.items()]
+    kind = fmt.kind
+    pending: dict[str, Any] | None = None
+    try:
+        for row in reader.rows():
+            line = reader.line
+            if len(row) != width:
+                dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line)
+                continue
+            raw: dict[str, Any] = {target: row[index] for target, index in record_plan}
+            if item_plan:
+                raw["items"] = [{target: row[index] for target, index in item_plan}]
+            try:
+                for target, indexes in sum_plan:
+                    raw[target] = _sum_money(row[index] for index in indexes)
+                record = normalize(kind, raw)
+            except (UnreadableRecord, ValueError) as err:
+                dataset.unreadable(str(err), line)
+                continue
+            dataset.records_read += 1
+            record["_line"] = line
+            if not fmt.group_rows:
+                yield record
+            elif pending is not None and pending["order_id"] == record["order_id"]:
+                _merge_rows(pending, record)
+            else:
+                if pending is not None:
+                    yield pending
+                record["_rows"] = 1
+                pending = record
+    except UnicodeDecodeError as err:
+        dataset.unreadable(
+            f"not valid {err.encoding} text (byte 0x{err.object[err.start]:02x}); pass --encoding",
+            reader.line + 1,
+        )
+    except Exception as err:  # csv.Error and OS errors mid-file: the rest of the file is unread
+        if not isinstance(err, (csv.Error, OSError, EOFError)):
+            raise
+        dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
+    if pending is not None:
+        yield pending
+
+
+def _sum_money(values: Iterable[str]) -> Decimal | None:
+    total = None
+    for value in values:
+        if value and value.strip():
+            total = (total or Decimal(0)) + parse_decimal(value)
+    return total
+
+
+def _merge_rows(order: dict[str, Any], row: dict[str, Any]) -> None:
+    """Fold another row of the same order (one row per item) into it."""
+    order["items"].extend(row.get("items", ()))
+    order["_rows"] += 1
+    if row.get("order_total") is not None:
+        order["order_total"] = (order.get("order_total") or Decimal(0)) + row["order_total"]
+    for name, value in row.items():
+        if order.get(name) is None and value is not None:
+            order[name] = value
+
+
+def json_records(
+    dataset: Dataset, documents: Iterable[tuple[int | None, Any]], fmt: JsonFormat
+) -> Iterator[dict[str, Any]]:
+    """Canonical records from JSON documents: ``(line, document)`` pairs.
+
+    ``line`` is the JSON Lines line number (``None`` for a whole-file
+    document); a document may be an :class:`UnreadableRecord` from the parser.
+    """
+    for line, document in documents:
+        if isinstance(document, UnreadableRecord):
+            dataset.unreadable(document.message, document.line or line)
+            continue
+        if not fmt.detect(document):
+            dataset.unreadable(f"not a {fmt.name} document", line)
+            continue
+        for pointer, raw in fmt.extract(document):
+            try:
+                record = normalize(fmt.kind, fmt.map(raw))
+            except (UnreadableRecord, ValueError, TypeError, AttributeError) as err:
+                dataset.unreadable(_explain(err), line, pointer)
+                continue
+            dataset.records_read += 1
+            record["_line"] = line
+            record["_pointer"] = pointer
+            yield record
+
+
+def _explain(err: Exception) -> str:
+    if isinstance(err, UnreadableRecord):
+        return err.message
+    return f"unexpected shape: {err}"
+
+
+def memory_dataset(kind: str, records: Iterable[Any], location: str = "<memory>") -> Dataset:
+    """A dataset of records already in canonical field names (rule examples, the Python API)."""
+
+    def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
+        for index, raw in enumerate(records):
+            pointer = f"/{index}"
+            try:
+                record = normalize(kind, raw)
+            except UnreadableRecord as err:
+                dataset.unreadable(err.message, pointer=pointer)
+                continue
+            dataset.records_read += 1
+            record["_pointer"] = pointer
+            yield record
+
+    return Dataset(location=location, kind=kind, format="records", read_records=read)

@@ -1,0 +1,1 @@
+"""Reading files: compression, character encodings, flat-file rows and JSON documents."""

@@ -1,0 +1,56 @@
+"""Flat-file reports: delimiter, header names, and rows with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from typing import TextIO
+
+csv.field_size_limit(1 << 28)  # Amazon's product-name and description fields can be long
+
+_SEPARATORS = re.compile(r"[\s_]+")
+#: A first line like ``TemplateType=OrderFulfillment<TAB>Version=2011.1102``
+#: precedes the header in some of Amazon's upload templates.
+_TEMPLATE_LINE = re.compile(r"^\s*TemplateType=", re.IGNORECASE)
+
+
+def normalize_header(name: str) -> str:
+    """``Order_ID`` / ``order id`` / `` order-id`` -> ``order-id``."""
+    return _SEPARATORS.sub("-", name.strip().lstrip("\ufeff").lower()).strip("-")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Tab for Amazon's reports; comma or semicolon for spreadsheets saved as CSV."""
+    counts = {sep: header_line.count(sep) for sep in ("\t", ",", ";")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else "\t"
+
+
+class FlatReader:
+    """Iterates the rows of a flat file; ``line`` is the first line of the current row."""
+
+    def __init__(self, text: TextIO):
+        self._text = text
+        first = text.readline()
+        self.preamble_lines = 0
+        if _TEMPLATE_LINE.match(first):
+            self.preamble_lines = 1
+            first = text.readline()
+        self.delimiter = sniff_delimiter(first)
+        self.header = next(csv.reader([first], delimiter=self.delimiter), [])
+        self.names = [normalize_header(name) for name in self.header]
+        self.line = 1 + self.preamble_lines
+        self._reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+        self._reader_base = self.line
+
+    def rows(self) -> Iterator[list[str]]:
+        reader = self._reader
+        base = self._reader_base
+        end = 0
+        for row in reader:
+            self.line = base + end + 1
+            end = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line is not a record
+            yield row

@@ -1,0 +1,148 @@
+"""Open a data file as text: gzip by magic bytes, encoding by BOM and content.
+
+The SHA-256 of the file as stored (compressed bytes, if compressed) is
+computed while the file is read, so evidence costs no second pass.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from order_guard.errors import SourceError
+
+SAMPLE_BYTES = 1 << 16
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes bytes through from ``raw`` and feeds them to a SHA-256."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        self.sha256.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Prefixed(io.RawIOBase):
+    """Replays an already-read sample, then continues with the rest of the stream."""
+
+    def __init__(self, sample: bytes, rest: BinaryIO):
+        self._sample = memoryview(sample)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._sample:
+            size = min(len(buffer), len(self._sample))
+            buffer[:size] = self._sample[:size]
+            self._sample = self._sample[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
+
+
+@dataclass
+class OpenedFile:
+    """A data file opened as text, with what was detected about it."""
+
+    path: Path
+    text: io.TextIOWrapper
+    encoding: str
+    compressed: bool
+    _hasher: _HashingReader
+
+    def sha256(self) -> str:
+        """Digest of the bytes read so far (the whole file once it is read to the end)."""
+        while self._hasher.read(1 << 20):  # digest covers the whole file even if parsing stopped early
+            pass
+        return self._hasher.sha256.hexdigest()
+
+    def close(self) -> None:
+        self.text.close()
+
+
+def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
+    """Open ``path`` for reading records; ``encoding`` overrides detection."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by OpenedFile.close
+    except OSError as err:
+        raise SourceError(path, f"cannot open: {err.strerror or err}") from None
+    hasher = _HashingReader(raw)
+    stream: BinaryIO = io.BufferedReader(hasher)
+    compressed = stream.peek(2)[:2] == _GZIP_MAGIC
+    if compressed:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    try:
+        sample = stream.read(SAMPLE_BYTES)
+    except (OSError, EOFError) as err:
+        raw.close()
+        raise SourceError(path, f"cannot decompress: {err}") from None
+    chosen = encoding or detect_encoding(sample)
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raw.close()
+        raise SourceError(path, f"unknown encoding {chosen!r}") from None
+    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(sample, stream)), encoding=chosen, newline="")
+    return OpenedFile(path=path, text=text, encoding=chosen, compressed=compressed, _hasher=hasher)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with BOM, Shift_JIS (cp932) or cp1252, from a sample.
+
+    EU reports come in ISO-8859-1/cp1252 and JP reports in Shift_JIS; both
+    are tried only when the sample is not valid UTF-8.
+    """
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    if _is_utf8(sample):
+        return "utf-8"
+    try:
+        decoded = sample.decode("cp932")
+    except UnicodeDecodeError:
+        decoded = ""
+    if decoded and len(_JAPANESE.findall(decoded)) * 4 >= sum(ch > "\x7f" for ch in decoded):
+        return "cp932"
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _is_utf8(sample: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)  # a character cut at the sample's end is fine
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,120 @@
+"""Build the plugin manager for one run: built-ins, entry points, ``-p`` plugins.
+
+The manager is built fresh by :func:`get_plugin_manager`, never at import
+time. A plugin that fails to load is an error naming it (a guard whose rules
+silently did not run would report a false "clean"), unless the user
+disabled that plugin by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterable
+
+import pluggy
+
+from order_guard import __version__, hookspecs
+from order_guard.errors import PluginError
+
+PROJECT = "order_guard"
+
+#: Built-in plugins that cannot be disabled: without them nothing can run.
+ESSENTIAL_PLUGINS = (
+    "order_guard.builtin.file_source",
+    "order_guard.builtin.operators",
+)
+
+#: Built-in plugins registered like any third-party plugin; each can be
+#: disabled with ``-p no:NAME`` (NAME is the last part of the module name).
+DEFAULT_PLUGINS = (
+    "order_guard.builtin.sp_api_formats",
+    "order_guard.builtin.flat_formats",
+    "order_guard.builtin.table_reporter",
+    "order_guard.builtin.json_reporter",
+    "order_guard.builtin.amazon_pack",
+)
+
+DISABLE_ENV = "ORDER_GUARD_DISABLE_PLUGINS"
+NO_AUTOLOAD_ENV = "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering which distribution each plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.add_hookspecs(hookspecs)
+        #: plugin name -> (distribution, version), for ``order-guard plugins``.
+        self.distributions: dict[str, tuple[str, str]] = {}
+
+
+def get_plugin_manager(
+    plugins: Iterable[str] = (),
+    disabled: Iterable[str] = (),
+    autoload: bool | None = None,
+) -> PluginManager:
+    """A fresh manager with the built-ins, installed plugins and ``plugins`` (``-p``).
+
+    ``disabled`` names plugins to block (``-p no:NAME``); the environment
+    variable ``ORDER_GUARD_DISABLE_PLUGINS`` adds a comma-separated list.
+    Entry points of the ``order_guard`` group load unless ``autoload`` is
+    false or ``ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD`` is set.
+    """
+    pm = PluginManager()
+    blocked = set(disabled) | {name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()}
+    essential = {module.rsplit(".", 1)[-1] for module in ESSENTIAL_PLUGINS}
+    if blocked & essential:
+        raise PluginError(f"cannot disable essential plugin(s): {', '.join(sorted(blocked & essential))}")
+    for name in blocked:
+        pm.set_blocked(name)
+
+    for module in ESSENTIAL_PLUGINS + DEFAULT_PLUGINS:
+        _register_module(pm, module)
+    if autoload is None:
+        autoload = not os.environ.get(NO_AUTOLOAD_ENV)
+    if autoload:
+        _load_entry_points(pm)
+    for module in plugins:
+        _register_module(pm, module)
+    if os.environ.get("ORDER_GUARD_TRACE_PLUGINS"):
+        pm.trace.root.setwriter(lambda message: sys.stderr.write(message))
+        pm.enable_tracing()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as err:
+        raise PluginError(f"plugin {err.plugin!r} implements a hook order-guard does not have: {err}") from None
+    return pm
+
+
+def _register_module(pm: PluginManager, module: str) -> None:
+    name = module.rsplit(".", 1)[-1]
+    if pm.is_blocked(name) or pm.is_blocked(module):
+        return
+    try:
+        plugin = importlib.import_module(module)
+    except Exception as err:
+        raise PluginError(f"could not load order-guard plugin {module} (order-guard {__version__}): {err!r}") from err
+    pm.register(plugin, name=name)
+
+
+def _load_entry_points(pm: PluginManager) -> None:
+    # Imported here: scanning installed metadata costs start-up time.
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group=PROJECT):
+        if pm.is_blocked(entry_point.name) or pm.get_plugin(entry_point.name) is not None:
+            continue
+        dist = entry_point.dist
+        label = f"{entry_point.name} ({dist.name} {dist.version})" if dist else entry_point.name
+        try:
+            plugin = entry_point.load()
+            pm.register(plugin, name=entry_point.name)
+        except Exception as err:
+            raise PluginError(
+                f"could not load order-guard plugin {label} (order-guard {__version__}): {err!r}; "
+                f"disable it with -p no:{entry_point.name} if you accept running without it"
+            ) from err
+        if dist is not None:
+            pm.distributions[entry_point.name] = (dist.name, dist.version)

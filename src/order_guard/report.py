@@ -1,0 +1,116 @@
+"""The run's report: the JSON contract of DESIGN.md, built once and rendered by every reporter."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from order_guard import __version__
+from order_guard.engine import RunResult
+from order_guard.errors import ExitCode
+from order_guard.redaction import json_value
+from order_guard.rulelang.model import SEVERITY_RANK, Pack
+
+#: ``--fail-on none`` never fails on findings (a report-only run); 3 still wins.
+NEVER = "none"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    fail_on: str = "high"
+
+
+@dataclass
+class Report:
+    """The report as data; ``data`` is exactly what ``--format json`` writes."""
+
+    data: dict[str, Any]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return self.data["findings"]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.data["summary"]
+
+    def exit_code(self, fail_on: str) -> ExitCode:
+        """3 when anything could not be checked (the findings may be incomplete), else 1 or 0."""
+        if not self.summary["complete"]:
+            return ExitCode.INCOMPLETE
+        if fail_on == NEVER:
+            return ExitCode.CLEAN
+        threshold = SEVERITY_RANK[fail_on]
+        if any(SEVERITY_RANK[finding["severity"]] >= threshold for finding in self.findings):
+            return ExitCode.FINDINGS
+        return ExitCode.CLEAN
+
+
+def build_report(result: RunResult, packs: list[Pack]) -> Report:
+    findings = sorted(
+        (_finding(f) for f in result.findings),
+        key=lambda f: (-SEVERITY_RANK[f["severity"]], f["rule_id"], f["location"]["path"],
+                       f["location"]["line"] or 0, f.get("order_id") or f.get("sku") or ""),
+    )
+    errors = [error.as_dict() for dataset in result.datasets for error in dataset.errors]
+    errors += [error.as_dict() for error in result.rule_errors]
+    not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
+    risk: dict[str, Decimal] = {}
+    for finding in result.findings:
+        if finding.value_at_risk:
+            amount, currency = finding.value_at_risk
+            risk[currency or "?"] = risk.get(currency or "?", Decimal(0)) + amount
+    summary = {
+        "records_read": result.records_read,
+        "records_checked": result.records_checked,
+        "records_unreadable": result.records_unreadable,
+        "findings": len(findings),
+        "by_severity": dict(Counter(f["severity"] for f in findings).most_common()),
+        "by_rule": dict(sorted(Counter(f["rule_id"] for f in findings).items())),
+        "value_at_risk": {currency: str(amount) for currency, amount in sorted(risk.items())},
+        "rule_errors": len(result.rule_errors),
+        "errors_not_shown": not_kept,
+        "complete": result.complete and result.records_read == result.records_checked + result.records_unreadable,
+    }
+    data = {
+        "tool": {"name": "order-guard", "version": __version__},
+        "as_of": json_value(result.as_of),
+        "inputs": [_input(dataset) for dataset in result.datasets],
+        "packs": [{"name": p.name, "version": p.version, "path": str(p.path), "sha256": p.sha256} for p in packs],
+        "rules": [
+            {"id": rule.id, "name": rule.name, "severity": rule.severity, "pack": rule.pack,
+             "datasets": rule.datasets(), "missing_datasets": result.missing_datasets.get(rule.id, [])}
+            for rule in result.rules
+        ],
+        "summary": summary,
+        "findings": findings,
+        "errors": errors,
+    }
+    return Report(data)
+
+
+def _input(dataset) -> dict[str, Any]:
+    entry = {"path": dataset.location, "kind": dataset.kind, "format": dataset.format, "sha256": dataset.sha256,
+             "records": dataset.records_read, "unreadable": dataset.records_unreadable}
+    entry.update({key: value for key, value in dataset.details.items() if value})
+    return entry
+
+
+def _finding(finding) -> dict[str, Any]:
+    rule = finding.rule
+    subject_key = "sku" if finding.kind == "inventory" else "order_id"
+    out: dict[str, Any] = {
+        "rule_id": rule.id,
+        "rule": rule.name,
+        "severity": rule.severity,
+        subject_key: finding.subject,
+        "message": finding.message,
+        "evidence": finding.evidence,
+        "location": finding.location,
+    }
+    if finding.value_at_risk:
+        amount, currency = finding.value_at_risk
+        out["value_at_risk"] = {"amount": str(amount), "currency": currency}
+    return out

@@ -1,0 +1,1 @@
+"""The rule language: YAML loading with line numbers, the generated schema, validation, compilation."""

@@ -1,0 +1,149 @@
+"""Compile validated conditions into plain Python predicates, once per run.
+
+A condition is the validated YAML tree itself (``{all: [...]}``,
+``{field: status, in: [...]}``, ``{exists_in: {...}}``); the tree stays
+declarative so another compiler can turn the same rule into SQL. Operators
+compile their own node through :class:`CompileContext`, which resolves
+fields, values, look-ups and aggregates against the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from order_guard.canonical import FIELDS, ITEM_FIELDS
+
+if TYPE_CHECKING:
+    from order_guard.types import Operator
+
+Predicate = Callable[[dict], bool]
+
+
+class RuleSemanticError(ValueError):
+    """A rule that fits the schema but cannot mean anything (unknown field, bad regex...)."""
+
+Getter = Callable[[dict], Any]
+
+COMBINATORS = ("all", "any", "not")
+#: Kind name used for the records inside an order's ``items`` list.
+ITEMS = "items"
+
+
+class Links(Protocol):
+    """What the engine provides to look-ups and aggregates (see ``engine.Run``)."""
+
+    def index(self, dataset: str, key: str, on: str, requester: str) -> Mapping[Any, list[dict]]: ...
+
+    def aggregate(self, spec: Mapping[str, Any], where: Predicate | None, requester: str) -> Mapping[Any, Any]: ...
+
+
+def fields_of(kind: str) -> Mapping[str, Callable[[Any], Any]]:
+    if kind == ITEMS:
+        return ITEM_FIELDS
+    fields = dict(FIELDS[kind])
+    if kind == "orders":
+        fields[ITEMS] = list
+    return fields
+
+
+class CompileContext:
+    """Compiles conditions and values over records of one dataset ``kind``."""
+
+    def __init__(self, kind: str, operators: Mapping[str, Operator], as_of: datetime, links: Links):
+        self.kind = kind
+        self.operators = operators
+        self.as_of = as_of
+        self.links = links
+        #: Fields the conditions read: shown as a finding's evidence.
+        self.fields_used: list[str] = []
+        #: Functions adding look-up matches to a finding's evidence.
+        self.evidence: list[Callable[[dict], dict[str, Any]]] = []
+        #: Computed values named with ``as:``: evidence and message placeholders.
+        self.named: dict[str, Getter] = {}
+
+    def child(self, kind: str) -> CompileContext:
+        """A context for records of another kind (an order's items), sharing this one's links."""
+        return CompileContext(kind, self.operators, self.as_of, self.links)
+
+    def getter(self, field: str) -> Getter:
+        known = fields_of(self.kind)
+        if field not in known and not field.startswith("x_"):
+            hint = difflib.get_close_matches(field, list(known), n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise RuleSemanticError(f"unknown field {field!r} for {self.kind}{suggestion}")
+        if field not in self.fields_used:
+            self.fields_used.append(field)
+        return lambda record: record.get(field)
+
+    def coerce(self, field: str, literal: Any) -> Any:
+        """A literal compared with ``field``, converted to the field's type (dates, money)."""
+        convert = fields_of(self.kind).get(field)
+        if literal is None or convert is None or convert is list:
+            return literal
+        try:
+            return convert(literal)
+        except ValueError as err:
+            raise RuleSemanticError(f"value {literal!r} for {field}: {err}") from None
+
+    def condition(self, node: Mapping[str, Any]) -> Predicate:
+        if "all" in node:
+            parts = [self.condition(child) for child in node["all"]]
+            return lambda record: all(part(record) for part in parts)
+        if "any" in node:
+            parts = [self.condition(child) for child in node["any"]]
+            return lambda record: any(part(record) for part in parts)
+        if "not" in node:
+            inner = self.condition(node["not"])
+            return lambda record: not inner(record)
+        if "field" in node:
+            (name, argument), = ((k, v) for k, v in node.items() if k != "field")
+            return self.operators[name].compile(argument, node["field"], self)
+        (name, argument), = node.items()
+        return self.operators[name].compile(argument, None, self)
+
+    def value(self, spec: Any, compared_with: str | None = None) -> Getter:
+        """A value on the right of a comparison: a literal, ``{field}``, ``{aggregate}``, ``{add}``/``{sub}``."""
+        if isinstance(spec, Mapping):
+            if "field" in spec:
+                return self.getter(spec["field"])
+            if "aggregate" in spec:
+                return self._aggregate(spec["aggregate"])
+            if "add" in spec or "sub" in spec:
+                op = "add" if "add" in spec else "sub"
+                parts = [self.value(part, compared_with) for part in spec[op]]
+                return _arithmetic(op, parts)
+        constant = self.coerce(compared_with, spec) if compared_with else spec
+        return lambda record: constant
+
+    def _aggregate(self, spec: Mapping[str, Any]) -> Getter:
+        source = spec["dataset"]
+        where = None
+        if "where" in spec:
+            where = self.child(source).condition(spec["where"])
+        table = self.links.aggregate(spec, where, self.kind)
+        match = self.getter(spec.get("match", spec["group_by"]))
+
+        def value(record: dict) -> Any:
+            return table.get(match(record), 0)
+
+        if "as" in spec:
+            self.named[spec["as"]] = value
+        return value
+
+
+def _arithmetic(op: str, parts: list[Getter]) -> Getter:
+    first, rest = parts[0], parts[1:]
+
+    def compute(record: dict) -> Any:
+        total = first(record)
+        for part in rest:
+            value = part(record)
+            if total is None or value is None:
+                return None
+            total = total + value if op == "add" else total - value
+        return total
+
+    return compute

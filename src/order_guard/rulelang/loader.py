@@ -1,0 +1,255 @@
+"""Load rule packs from YAML and validate them in two phases.
+
+Phase 1 checks structure against the generated JSON Schema; phase 2 checks
+meaning by compiling every check (unknown fields, bad regexes, impossible
+look-ups), the message templates and the examples. Every problem of every
+file is collected and reported with its file, line and rule id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import string
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from order_guard.canonical import normalize, parse_datetime
+from order_guard.errors import RuleFileError, RuleProblem, UnreadableRecord
+from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
+from order_guard.rulelang.model import Check, Pack, Rule
+from order_guard.rulelang.schema import rule_file_schema
+from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
+from order_guard.types import DATASET_KINDS, Operator
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """Every rule file named, directories expanded (sorted, so runs are reproducible)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_packs(paths: Iterable[Path], operators: Mapping[str, Operator]) -> list[Pack]:
+    """Load and validate every rule file under ``paths``; raise one error listing all problems."""
+    validator = jsonschema.Draft202012Validator(rule_file_schema(operators))
+    problems: list[RuleProblem] = []
+    packs: list[Pack] = []
+    for path in rule_files(paths):
+        pack = _load_file(path, validator, operators, problems)
+        if pack is not None:
+            packs.append(pack)
+    _check_unique(packs, problems)
+    if problems:
+        raise RuleFileError(problems)
+    return packs
+
+
+def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[str, Operator],
+               problems: list[RuleProblem]) -> Pack | None:
+    try:
+        content = path.read_bytes()
+    except OSError as err:
+        problems.append(RuleProblem(path, None, f"cannot read: {err.strerror or err}"))
+        return None
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = content[: err.start].count(b"\n") + 1
+        problems.append(RuleProblem(path, line, f"not UTF-8 (byte 0x{content[err.start]:02x})"))
+        return None
+    try:
+        document = load_yaml(text, path)
+    except YamlProblem as err:
+        problems.append(err.problem)
+        return None
+    structural = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    broken_rules: set[int] = set()
+    for error in structural:
+        where = list(error.absolute_path)
+        rule_index = where[1] if len(where) > 1 and where[0] == "rules" else None
+        if rule_index is not None:
+            broken_rules.add(rule_index)
+        problems.append(RuleProblem(path, line_of(document, where), _explain(error),
+                                    _rule_id(document, rule_index)))
+    if not isinstance(document, Mapping) or "pack" in {e.absolute_path[0] for e in structural if e.absolute_path}:
+        return None
+    if any(not error.absolute_path or error.absolute_path[0] != "rules" for error in structural):
+        return None
+    pack_info = document["pack"]
+    rules = []
+    for index, raw in enumerate(document["rules"]):
+        if index in broken_rules:
+            continue
+        rule = _build_rule(raw, path, pack_info["name"], operators, problems)
+        if rule is not None:
+            rules.append(rule)
+    return Pack(name=pack_info["name"], version=str(pack_info["version"]), path=path,
+                sha256=hashlib.sha256(content).hexdigest(), description=pack_info.get("description", ""),
+                rules=tuple(rules))
+
+
+def _rule_id(document: Any, index: int | None) -> str | None:
+    if index is None:
+        return None
+    try:
+        rule_id = document["rules"][index].get("id")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return rule_id if isinstance(rule_id, str) else f"#{index + 1}"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """A jsonschema error in words a rule author understands."""
+    location = error.absolute_path[-1] if error.absolute_path else None
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = list(error.schema.get("properties", {}))
+        hints = [f"unknown key {key!r}" + _did_you_mean(key, known) for key in extra]
+        return "; ".join(hints)
+    if error.validator == "propertyNames":
+        return f"unknown operator {error.instance!r}" + _did_you_mean(error.instance, error.schema["enum"])
+    if error.validator == "maxProperties" and isinstance(error.instance, Mapping):
+        return ("a condition takes one operator, found " + ", ".join(sorted(error.instance))
+                + " (combine several with all: [...])")
+    if error.validator == "required" and error.validator_value == ["field"]:
+        return "this operator tests a field: add field: NAME"
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return "missing " + ", ".join(repr(key) for key in missing)
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern":
+        return f"{location}: {error.instance!r} does not match {error.validator_value}"
+    if error.validator == "not" and isinstance(error.instance, Mapping) and "checks" in error.instance:
+        return "use either checks: [...] or for/when/fail_if, not both"
+    prefix = f"{location}: " if isinstance(location, str) else ""
+    return prefix + error.message
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mapping[str, Operator],
+                problems: list[RuleProblem]) -> Rule | None:
+    rule_id = raw["id"]
+    before = len(problems)
+
+    def problem(message: str, line: int | None = None) -> None:
+        problems.append(RuleProblem(path, line or raw.line, message, rule_id))
+
+    specs = raw.get("checks") or [raw]
+    checks = []
+    for spec in specs:
+        check = Check(dataset=spec.get("for", "orders"), when=spec.get("when"), fail_if=spec["fail_if"],
+                      message=spec.get("message", raw["message"]), line=spec.line)
+        _check_semantics(check, operators, problem)
+        checks.append(check)
+    value_field = raw.get("value_at_risk")
+    if value_field and not any(value_field in fields_of(check.dataset) for check in checks):
+        problem(f"value_at_risk: unknown field {value_field!r}", raw.key_lines.get("value_at_risk"))
+    _check_examples(raw["examples"], problem)
+    if len(problems) > before:
+        return None
+    return Rule(id=rule_id, name=raw["name"], severity=raw["severity"], summary=raw["summary"],
+                checks=tuple(checks), rationale=raw["rationale"], remediation=raw["remediation"],
+                references=tuple(raw["references"]), examples=raw["examples"], tags=tuple(raw.get("tags", ())),
+                value_at_risk=value_field, path=path, line=raw.line, pack=pack)
+
+
+class _CheckingLinks:
+    """Stands in for the engine while validating: checks look-ups and aggregates make sense."""
+
+    def index(self, dataset: str, key: str, on: str, requester: str) -> dict:
+        if dataset not in DATASET_KINDS:
+            raise RuleSemanticError(f"exists_in: unknown dataset {dataset!r}")
+        if key not in fields_of(dataset):
+            raise RuleSemanticError(f"exists_in: {dataset} has no field {key!r}")
+        if dataset == requester == "orders":
+            raise RuleSemanticError("a check of orders cannot look up orders: they are streamed once")
+        return {}
+
+    def aggregate(self, spec: Mapping[str, Any], where: Any, requester: str) -> dict:
+        source = spec["dataset"]
+        if source == requester == "orders":
+            raise RuleSemanticError("a check of orders cannot aggregate orders: they are streamed once")
+        grouped_kind = "items" if spec.get("unnest") else source
+        for name in (spec["group_by"], spec["sum"]):
+            if name not in fields_of(grouped_kind):
+                raise RuleSemanticError(f"aggregate: {grouped_kind} has no field {name!r}")
+        return {}
+
+
+_PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_semantics(check: Check, operators: Mapping[str, Operator], problem) -> None:  # noqa: C901
+    ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), _CheckingLinks())
+    for part in ("when", "fail_if"):
+        node = getattr(check, part)
+        if node is None:
+            continue
+        try:
+            ctx.condition(node)
+        except (RuleSemanticError, re.error) as err:
+            problem(f"{part}: {err}", check.line)
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(check.message) if name is not None]
+    except ValueError as err:
+        problem(f"message: {err}", check.line)
+        return
+    known = [*fields_of(check.dataset), *ctx.named, "rule_id"]
+    for name in names:
+        if not _PLACEHOLDER.match(name) or name not in known:
+            problem(f"message: unknown placeholder {{{name}}}" + _did_you_mean(name, known), check.line)
+
+
+def _check_examples(examples: Mapping[str, list], problem) -> None:
+    for verdict, cases in examples.items():
+        for number, case in enumerate(cases, start=1):
+            line = case.line
+            for kind, records in example_datasets(case).items():
+                for record in records:
+                    try:
+                        normalize(kind, record)
+                    except UnreadableRecord as err:
+                        problem(f"examples {verdict} #{number}: {kind}: {err.message}", line)
+            if "as_of" in case:
+                try:
+                    parse_datetime(case["as_of"])
+                except ValueError as err:
+                    problem(f"examples {verdict} #{number}: as_of: {err}", line)
+
+
+def example_datasets(case: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The datasets of one example: ``order`` is shorthand for a one-order ``orders`` list."""
+    datasets = {kind: list(case[kind]) for kind in DATASET_KINDS if kind in case}
+    if "order" in case:
+        datasets.setdefault("orders", []).insert(0, case["order"])
+    return datasets
+
+
+def _check_unique(packs: list[Pack], problems: list[RuleProblem]) -> None:
+    seen_ids: dict[str, Rule] = {}
+    seen_names: dict[str, Rule] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            for seen, value, what in ((seen_ids, rule.id, "id"), (seen_names, rule.name, "name")):
+                first = seen.setdefault(value, rule)
+                if first is not rule:
+                    problems.append(RuleProblem(rule.path, rule.line,
+                                                f"duplicate rule {what} {value!r} (first at {first.path}:{first.line})",
+                                                rule.id))
