@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from order_guard import __version__
@@ -80,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except Exception:  # a bug: show it, and never let it pass for "findings" or "clean"
+        traceback.print_exc()
+        print("order-guard: internal error (a bug; please report it): nothing was proved clean", file=sys.stderr)
+        return int(ExitCode.INCOMPLETE)
 
 
 def split_plugins(values: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -82,6 +82,8 @@ class Dataset:
             self.errors_not_kept += 1
 
     def describe(self) -> str:
+        if self.format == "unknown" and self.errors:
+            return f"{self.location}: NOT READ: {self.errors[0].message}"
         extras = ", ".join(f"{value}" for value in self.details.values() if value)
         return f"{self.location}: {self.kind} ({self.format}{', ' + extras if extras else ''})"
 

@@ -67,7 +67,7 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         "records_checked": result.records_checked,
         "records_unreadable": result.records_unreadable,
         "findings": len(findings),
-        "by_severity": dict(Counter(f["severity"] for f in findings).most_common()),
+        "by_severity": _by_severity(findings),
         "by_rule": dict(sorted(Counter(f["rule_id"] for f in findings).items())),
         "value_at_risk": {currency: str(amount) for currency, amount in sorted(risk.items())},
         "rule_errors": len(result.rule_errors),
@@ -89,6 +89,11 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         "errors": errors,
     }
     return Report(data)
+
+
+def _by_severity(findings: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(f["severity"] for f in findings)
+    return {name: counts[name] for name in sorted(counts, key=lambda name: -SEVERITY_RANK[name])}
 
 
 def _input(dataset) -> dict[str, Any]:

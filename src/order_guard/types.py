@@ -82,12 +82,18 @@ class FlatFormat:
         if self.kind not in DATASET_KINDS:
             raise PluginError(f"format {self.name}: unknown dataset kind {self.kind!r}")
 
-    def matches(self, headers: frozenset[str]) -> int:
-        """How many required groups the header satisfies, or 0 if one is missing."""
+    def matches(self, headers: frozenset[str]) -> tuple[int, int]:
+        """How well a header fits: (required groups, columns understood); (0, 0) if a group is missing.
+
+        The format that requires more wins; on a tie, the one that understands
+        more of the header's columns (an All Orders report has ``sku`` and
+        ``quantity`` too, but a listings format understands few of its columns).
+        """
         for group in self.requires:
             if not any(name in headers for name in group):
-                return 0
-        return len(self.requires)
+                return (0, 0)
+        understood = {alias for aliases in (*self.columns.values(), *self.sums.values()) for alias in aliases}
+        return (len(self.requires), len(headers & understood))
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,8 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     header = FlatReader(StringIO(first_line + opened.text.readline()))
     names = frozenset(header.names)
     scored = sorted(((fmt.matches(names), fmt) for fmt in _candidates(registry, "flat", request)),
-                    key=lambda pair: -pair[0])
-    best = [fmt for score, fmt in scored if score and score == scored[0][0]]
+                    key=lambda pair: pair[0], reverse=True)
+    best = [fmt for score, fmt in scored if score[0] and score == scored[0][0]]
     if not best:
         shown = ", ".join(header.names[:8]) + (", ..." if len(header.names) > 8 else "")
         wanted = f" for kind {request.kind}" if request.kind else ""

@@ -26,7 +26,8 @@ def _where(location: dict[str, Any]) -> str:
     line = location.get("line")
     if line:
         return f"{location['path']}:{line}"
-    return location["path"] + (location.get("pointer") or "")
+    pointer = location.get("pointer")
+    return f"{location['path']}#{pointer}" if pointer else location["path"]
 
 
 def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
