@@ -24,7 +24,7 @@ from order_guard.errors import RuleFileError, RuleProblem, UnreadableRecord
 from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
 from order_guard.rulelang.model import Check, Pack, Rule
 from order_guard.rulelang.schema import rule_file_schema
-from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
+from order_guard.rulelang.yamlload import LineList, YamlProblem, line_of, load_yaml_with_duplicates
 from order_guard.types import DATASET_KINDS, Operator
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -70,12 +70,19 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
         problems.append(RuleProblem(path, line, f"not UTF-8 (byte 0x{content[err.start]:02x})"))
         return None
     try:
-        document = load_yaml(text, path)
+        document, duplicates = load_yaml_with_duplicates(text, path)
     except YamlProblem as err:
         problems.append(err.problem)
         return None
-    structural = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     broken_rules: set[int] = set()
+    for line, message in duplicates:
+        index = _rule_index_at_line(document, line)
+        if index is None:
+            broken_rules.add(-1)  # outside any rule: the pack header itself is in doubt
+        else:
+            broken_rules.add(index)
+        problems.append(RuleProblem(path, line, f"YAML: {message}", _rule_id(document, index)))
+    structural = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     for error in structural:
         where = list(error.absolute_path)
         rule_index = where[1] if len(where) > 1 and where[0] == "rules" else None
@@ -83,9 +90,8 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
             broken_rules.add(rule_index)
         problems.append(RuleProblem(path, line_of(document, where), _explain(error),
                                     _rule_id(document, rule_index)))
-    if not isinstance(document, Mapping) or "pack" in {e.absolute_path[0] for e in structural if e.absolute_path}:
-        return None
-    if any(not error.absolute_path or error.absolute_path[0] != "rules" for error in structural):
+    if -1 in broken_rules or any(not error.absolute_path or error.absolute_path[0] != "rules"
+                                 for error in structural):
         return None
     pack_info = document["pack"]
     rules = []
@@ -98,6 +104,14 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
     return Pack(name=pack_info["name"], version=str(pack_info["version"]), path=path,
                 sha256=hashlib.sha256(content).hexdigest(), description=pack_info.get("description", ""),
                 rules=tuple(rules))
+
+
+def _rule_index_at_line(document: Any, line: int) -> int | None:
+    """The index of the rule whose text contains ``line``."""
+    rules = document.get("rules") if isinstance(document, Mapping) else None
+    if not isinstance(rules, LineList) or not rules.item_lines or line < rules.item_lines[0]:
+        return None
+    return sum(1 for start in rules.item_lines if start <= line) - 1
 
 
 def _rule_id(document: Any, index: int | None) -> str | None:
@@ -156,7 +170,7 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
     for spec in specs:
         check = Check(dataset=spec.get("for", "orders"), when=spec.get("when"), fail_if=spec["fail_if"],
                       message=spec.get("message", raw["message"]), line=spec.line)
-        _check_semantics(check, operators, problem)
+        _check_semantics(check, operators, problem, spec.key_lines)
         checks.append(check)
     value_field = raw.get("value_at_risk")
     if value_field and not any(value_field in fields_of(check.dataset) for check in checks):
@@ -196,7 +210,7 @@ class _CheckingLinks:
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _check_semantics(check: Check, operators: Mapping[str, Operator], problem) -> None:  # noqa: C901
+def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, lines: Mapping[str, int]) -> None:
     ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), _CheckingLinks())
     for part in ("when", "fail_if"):
         node = getattr(check, part)
@@ -205,16 +219,17 @@ def _check_semantics(check: Check, operators: Mapping[str, Operator], problem) -
         try:
             ctx.condition(node)
         except (RuleSemanticError, re.error) as err:
-            problem(f"{part}: {err}", check.line)
+            problem(f"{part}: {err}", lines.get(part, check.line))
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(check.message) if name is not None]
     except ValueError as err:
-        problem(f"message: {err}", check.line)
+        problem(f"message: {err}", lines.get("message", check.line))
         return
     known = [*fields_of(check.dataset), *ctx.named, "rule_id"]
     for name in names:
         if not _PLACEHOLDER.match(name) or name not in known:
-            problem(f"message: unknown placeholder {{{name}}}" + _did_you_mean(name, known), check.line)
+            problem(f"message: unknown placeholder {{{name}}}" + _did_you_mean(name, known),
+                    lines.get("message", check.line))
 
 
 def _check_examples(examples: Mapping[str, list], problem) -> None:

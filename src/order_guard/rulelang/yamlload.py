@@ -28,6 +28,11 @@ class LineList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
+    def __init__(self, stream):  # type: ignore[no-untyped-def]
+        super().__init__(stream)
+        #: (line, message) for every duplicate key: reported with the rest, loading goes on.
+        self.duplicates: list[tuple[int, str]] = []
+
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(AliasEvent):
             event = self.peek_event()
@@ -47,9 +52,9 @@ class _LineLoader(yaml.SafeLoader):
             if not isinstance(key, str):
                 raise yaml.MarkedYAMLError(None, None, f"key {key!r} must be text", key_node.start_mark)
             if key in mapping:
-                raise yaml.MarkedYAMLError(
-                    None, None, f"duplicate key {key!r} (first on line {mapping.key_lines[key]})", key_node.start_mark
-                )
+                line = key_node.start_mark.line + 1
+                self.duplicates.append((line, f"duplicate key {key!r} (first on line {mapping.key_lines[key]})"))
+                continue
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -71,9 +76,22 @@ _LineLoader.yaml_implicit_resolvers = {
 
 
 def load_yaml(text: str, path: object) -> Any:
-    """Parse ``text``; a YAML error becomes a :class:`RuleProblem` with the file and line."""
+    """Parse ``text``; a YAML error becomes a :class:`RuleProblem` with the file and line.
+
+    Duplicate keys do not stop loading; use :func:`load_yaml_with_duplicates` to see them.
+    """
+    document, duplicates = load_yaml_with_duplicates(text, path)
+    if duplicates:
+        line, message = duplicates[0]
+        raise _Problem(RuleProblem(path, line, f"YAML: {message}"))
+    return document
+
+
+def load_yaml_with_duplicates(text: str, path: object) -> tuple[Any, list[tuple[int, str]]]:
+    """The document and its duplicate keys as ``(line, message)``; other YAML errors raise."""
+    loader = _LineLoader(text)
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        return loader.get_single_data(), loader.duplicates
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -81,6 +99,8 @@ def load_yaml(text: str, path: object) -> Any:
         raise _Problem(RuleProblem(path, line, f"YAML: {message}")) from None
     except yaml.YAMLError as err:
         raise _Problem(RuleProblem(path, None, f"YAML: {err}")) from None
+    finally:
+        loader.dispose()
 
 
 class _Problem(Exception):
