@@ -84,9 +84,15 @@ def _from_file(path: Path) -> Config:
 def _validated(data: Any, path: Path, document: Any) -> Config:
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:
-        line = line_of(document, list(error.absolute_path)) if document is not None else None
+        where_in = list(error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            where_in.append(extra[0])
+            message = f"unknown key {extra[0]!r} (known: {', '.join(error.schema['properties'])})"
+        line = line_of(document, where_in) if document is not None else None
         where = f"{path}:{line}" if line else str(path)
-        raise UsageError(f"{where}: configuration: {error.message}")
+        raise UsageError(f"{where}: configuration: {message}")
     base = path.parent
     return Config(
         path=path,
