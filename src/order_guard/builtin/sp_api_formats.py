@@ -55,6 +55,19 @@ def _looks_like(document: Any, is_order, *envelopes: tuple[str, ...]) -> bool:
     return isinstance(document, dict) and is_order(document)
 
 
+_ADDRESS_FIELDS = ("recipient_name", "ship_address_1", "ship_address_2", "ship_address_3", "ship_phone",
+                   "ship_city", "ship_state", "ship_postal_code", "ship_country")
+_V0_ADDRESS = dict(zip(_ADDRESS_FIELDS, ("Name", "AddressLine1", "AddressLine2", "AddressLine3", "Phone", "City",
+                                         "StateOrRegion", "PostalCode", "CountryCode")))
+_V2026_ADDRESS = dict(zip(_ADDRESS_FIELDS, ("name", "addressLine1", "addressLine2", "addressLine3", "phone", "city",
+                                            "stateOrRegion", "postalCode", "countryCode")))
+
+
+def _address(address: dict, keys: dict[str, str]) -> dict[str, Any]:
+    """The canonical shipping-address fields from an API address object."""
+    return {field: address.get(key) for field, key in keys.items()}
+
+
 # --- Orders API v0 ---------------------------------------------------------
 
 def _is_v0_order(data: dict) -> bool:
@@ -87,15 +100,7 @@ def _map_v0(order: dict) -> dict[str, Any]:
         "is_prime": order.get("IsPrime"),
         "buyer_email": buyer.get("BuyerEmail") or order.get("BuyerEmail"),
         "buyer_name": buyer.get("BuyerName") or order.get("BuyerName"),
-        "recipient_name": address.get("Name"),
-        "ship_address_1": address.get("AddressLine1"),
-        "ship_address_2": address.get("AddressLine2"),
-        "ship_address_3": address.get("AddressLine3"),
-        "ship_phone": address.get("Phone"),
-        "ship_city": address.get("City"),
-        "ship_state": address.get("StateOrRegion"),
-        "ship_postal_code": address.get("PostalCode"),
-        "ship_country": address.get("CountryCode"),
+        **_address(address, _V0_ADDRESS),
         # getOrderItems results merged into the order by the caller, if present.
         "items": [_map_v0_item(item) for item in order.get("OrderItems") or ()],
     }
@@ -158,15 +163,7 @@ def _map_v2026(order: dict) -> dict[str, Any]:
         "ship_date": first_package.get("shipTime"),
         "buyer_email": buyer.get("buyerEmail"),
         "buyer_name": buyer.get("buyerName"),
-        "recipient_name": address.get("name"),
-        "ship_address_1": address.get("addressLine1"),
-        "ship_address_2": address.get("addressLine2"),
-        "ship_address_3": address.get("addressLine3"),
-        "ship_phone": address.get("phone"),
-        "ship_city": address.get("city"),
-        "ship_state": address.get("stateOrRegion"),
-        "ship_postal_code": address.get("postalCode"),
-        "ship_country": address.get("countryCode"),
+        **_address(address, _V2026_ADDRESS),
         "items_shipped": _sum(_get(item, "fulfillment", "quantityFulfilled") for item in order.get("orderItems") or ()),
         "items": [_map_v2026_item(item) for item in order.get("orderItems") or ()],
     }
