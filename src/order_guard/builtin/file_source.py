@@ -11,6 +11,7 @@ it and exits 3.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,6 @@ def _candidates(registry: Registry, container: str, request: DatasetRequest) -> 
 
 def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
-    from io import StringIO
-
     header = FlatReader(StringIO(first_line + opened.text.readline()))
     names = frozenset(header.names)
     scored = sorted(((fmt.matches(names), fmt) for fmt in _candidates(registry, "flat", request)),
@@ -113,7 +112,7 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                registry: Registry) -> Dataset:
     peek = opened.text.read(4096)
     if jsondocs.is_json_lines(first_line, peek):
-        first = jsondocs.read_document(_text(first_line))
+        first = jsondocs.read_document(StringIO(first_line))
         fmt = _json_format(path, first, request, registry)
         encoding = request.encoding or opened.encoding
 
@@ -128,7 +127,7 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read_lines,
                        details=_details(opened, layout="json-lines"))
 
-    text = _text(first_line + peek + opened.text.read())
+    text = StringIO(first_line + peek + opened.text.read())
     sha256 = opened.sha256()
     try:
         document = jsondocs.read_document(text)
@@ -140,12 +139,6 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name,
                    read_records=lambda dataset: json_records(dataset, [(None, document)], fmt),
                    details=_details(opened), sha256=sha256)
-
-
-def _text(content: str):
-    from io import StringIO
-
-    return StringIO(content)
 
 
 def _json_format(path: Path, document: Any, request: DatasetRequest, registry: Registry) -> JsonFormat:
