@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from order_guard import hookimpl
-from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate
+from order_guard.canonical import DATETIME
+from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate, RuleSemanticError
 from order_guard.types import Operator
 
 VALUE = {"$ref": "#/$defs/value"}
@@ -83,6 +84,8 @@ _BOUNDS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operat
 
 def _age_days(argument: dict, field: str, ctx: CompileContext) -> Predicate:
     get = ctx.getter(field)
+    if ctx.converter(field) not in (None, DATETIME):
+        raise RuleSemanticError(f"age_days: {field} is not a date")
     as_of = ctx.as_of
     bounds = [(_BOUNDS[name], limit) for name, limit in argument.items()]
 
@@ -153,7 +156,7 @@ OPERATORS = (
     Operator(name="missing", schema={"type": "boolean"}, compile=_missing,
              description="true: missing or null; false: has a value (possibly empty)"),
     Operator(name="empty", schema={"type": "boolean"}, compile=_empty,
-             description="true: an empty text, list or object; false: anything else"),
+             description="true: an empty list or object (blank text reads as missing); false: anything else"),
     Operator(name="age_days", schema=AGE_SCHEMA, compile=_age_days,
              description="days from a date to --as-of, compared with gt/ge/lt/le"),
     Operator(name="some", schema=CONDITION, compile=_some,

@@ -14,7 +14,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from order_guard.canonical import FIELDS, ITEM_FIELDS
+from order_guard.canonical import (
+    FIELDS,
+    ITEM_FIELDS,
+    STATUSES,
+    UNKNOWN_STATUS,
+    canonical_channel,
+    canonical_status,
+)
 
 if TYPE_CHECKING:
     from order_guard.types import Operator
@@ -78,8 +85,14 @@ class CompileContext:
             self.fields_used.append(field)
         return lambda record: record.get(field)
 
+    def converter(self, field: str) -> Callable[[Any], Any] | None:
+        """How values of ``field`` are read (``canonical.DATETIME``, ``INT``, ...), if it is a known field."""
+        return fields_of(self.kind).get(field)
+
     def coerce(self, field: str, literal: Any) -> Any:
-        """A literal compared with ``field``, converted to the field's type (dates, money)."""
+        """A literal compared with ``field``, converted as the data is: dates, money, statuses."""
+        if field in _CANONICAL_LITERALS and self.kind in ("orders", "inventory") and isinstance(literal, str):
+            return _CANONICAL_LITERALS[field](literal)
         convert = fields_of(self.kind).get(field)
         if literal is None or convert is None or convert is list:
             return literal
@@ -132,6 +145,20 @@ class CompileContext:
         if "as" in spec:
             self.named[spec["as"]] = value
         return value
+
+
+def _status_literal(literal: str) -> str:
+    status = canonical_status(literal)
+    if status == UNKNOWN_STATUS and literal != UNKNOWN_STATUS:
+        raise RuleSemanticError(f"unknown status {literal!r}; statuses: {', '.join(STATUSES)}, {UNKNOWN_STATUS}")
+    return status
+
+
+#: Literals canonicalised like the data they are compared with: ``PENDING`` means Pending.
+_CANONICAL_LITERALS: dict[str, Callable[[str], str]] = {
+    "status": _status_literal,
+    "fulfillment_channel": canonical_channel,
+}
 
 
 def _arithmetic(op: str, parts: list[Getter]) -> Getter:

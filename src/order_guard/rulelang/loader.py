@@ -90,7 +90,7 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
             broken_rules.add(rule_index)
         problems.append(RuleProblem(path, line_of(document, where), _explain(error),
                                     _rule_id(document, rule_index)))
-    if -1 in broken_rules or any(not error.absolute_path or error.absolute_path[0] != "rules"
+    if -1 in broken_rules or any(len(error.absolute_path) < 2 or error.absolute_path[0] != "rules"
                                  for error in structural):
         return None
     pack_info = document["pack"]
@@ -132,8 +132,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
         known = list(error.schema.get("properties", {}))
         hints = [f"unknown key {key!r}" + _did_you_mean(key, known) for key in extra]
         return "; ".join(hints)
-    if error.validator == "propertyNames":
-        return f"unknown operator {error.instance!r}" + _did_you_mean(error.instance, error.schema["enum"])
+    if error.validator == "enum" and "propertyNames" in error.schema_path:
+        synonym = _OPERATOR_SYNONYMS.get(error.instance)
+        if synonym in error.validator_value:
+            return f"unknown operator {error.instance!r} (did you mean {synonym!r}?)"
+        return f"unknown operator {error.instance!r}" + _did_you_mean(error.instance, error.validator_value)
     if error.validator == "maxProperties" and isinstance(error.instance, Mapping):
         return ("a condition takes one operator, found " + ", ".join(sorted(error.instance))
                 + " (combine several with all: [...])")
@@ -150,6 +153,14 @@ def _explain(error: jsonschema.ValidationError) -> str:
         return "use either checks: [...] or for/when/fail_if, not both"
     prefix = f"{location}: " if isinstance(location, str) else ""
     return prefix + error.message
+
+
+#: Operator names other tools use, for the did-you-mean of an unknown operator.
+_OPERATOR_SYNONYMS = {
+    "equals": "eq", "equal": "eq", "is": "eq", "not_equals": "ne", "neq": "ne", "gte": "ge", "lte": "le",
+    "one_of": "in", "none_of": "not_in", "regex": "matches", "contains": "matches", "exists": "present",
+    "null": "missing", "is_null": "missing", "absent": "missing", "prefix": "starts_with", "lookup": "exists_in",
+}
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:

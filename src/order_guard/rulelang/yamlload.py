@@ -34,13 +34,12 @@ class _LineLoader(yaml.SafeLoader):
         self.duplicates: list[tuple[int, str]] = []
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
             raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in rule files", event.start_mark)
-        node = super().compose_node(parent, index)
-        if getattr(node, "anchor", None):
-            raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in rule files", node.start_mark)
-        return node
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in rule files", event.start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         self.flatten_mapping(node)
