@@ -124,6 +124,15 @@ def _aggregate_feeder(spec: Mapping[str, Any], where: Predicate | None, table: d
     return feed
 
 
+def _fold_duplicate(first: Finding, again: Finding) -> None:
+    """One finding per rule and order. Rows of one order that are not adjacent in a
+    report arrive as separate records: their amounts add up to the order's value at risk.
+    The same order from another dataset (an API dump and a report) is not added twice."""
+    if first.location["path"] == again.location["path"] and first.value_at_risk and again.value_at_risk:
+        amount, currency = first.value_at_risk
+        first.value_at_risk = (amount + again.value_at_risk[0], currency)
+
+
 class Engine:
     """One run of compiled rules over a set of datasets."""
 
@@ -151,7 +160,7 @@ class Engine:
             missing = sorted({check.dataset for check in rule.checks} - present)
             if missing:
                 result.missing_datasets[rule.id] = missing
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], Finding] = {}
         loaded: dict[str, list[tuple[Dataset, dict]]] = defaultdict(list)
         for dataset in datasets:
             if dataset.kind not in (STREAMED, "unknown"):
@@ -183,7 +192,7 @@ class Engine:
         return result
 
     def _check(self, checks: list[CompiledCheck], dataset: Dataset, record: dict, result: RunResult,
-               seen: set[tuple[str, str]]) -> None:
+               seen: dict[tuple[str, str], Finding]) -> None:
         for compiled in checks:
             try:
                 if compiled.when is not None and not compiled.when(record):
@@ -192,10 +201,12 @@ class Engine:
                     continue
                 subject = str(record.get("order_id") or record.get("sku"))
                 key = (compiled.rule.id, subject)
+                finding = self._finding(compiled, dataset, record, subject)
                 if key in seen:
+                    _fold_duplicate(seen[key], finding)
                     continue
-                seen.add(key)
-                result.findings.append(self._finding(compiled, dataset, record, subject))
+                seen[key] = finding
+                result.findings.append(finding)
             except Exception as err:  # a rule that cannot evaluate a record must not pass it
                 result.rule_errors.append(ReadError(dataset.location, record.get("_line"),
                                                     f"rule {compiled.rule.id} failed: {err!r}",

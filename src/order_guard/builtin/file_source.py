@@ -57,8 +57,10 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         return _open_flat(path, opened, first_line, request, registry)
     except UnicodeDecodeError as err:
         return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding", line=1)
+    except SourceError as err:
+        return _unreadable(path, request, err.detail, err.line)
     except OrderGuardError as err:
-        return _unreadable(path, request, str(getattr(err, "detail", err)))
+        return _unreadable(path, request, str(err))
     finally:
         opened.close()
 
@@ -110,10 +112,11 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
-    peek = opened.text.read(4096)
-    if jsondocs.is_json_lines(first_line, peek):
-        first = jsondocs.read_document(StringIO(first_line))
-        fmt = _json_format(path, first, request, registry)
+    second_line = opened.text.readline()
+    if jsondocs.is_json_lines(first_line, second_line):
+        sample = next(value for _, value in jsondocs.iter_lines(StringIO(first_line + second_line))
+                      if not isinstance(value, UnreadableRecord))
+        fmt = _json_format(path, sample, request, registry)
         encoding = request.encoding or opened.encoding
 
         def read_lines(dataset: Dataset) -> Iterator[dict[str, Any]]:
@@ -127,7 +130,7 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read_lines,
                        details=_details(opened, layout="json-lines"))
 
-    text = StringIO(first_line + peek + opened.text.read())
+    text = StringIO(first_line + second_line + opened.text.read())
     sha256 = opened.sha256()
     try:
         document = jsondocs.read_document(text)

@@ -27,12 +27,17 @@ def read_document(text: TextIO) -> Any:
         raise UnreadableRecord(f"invalid JSON: {err}", None) from None
 
 
-def is_json_lines(first_line: str, rest: str) -> bool:
-    """A first line that is a whole JSON object, followed by more lines."""
-    if not first_line.strip().startswith("{") or not rest.strip():
+def is_json_lines(first_line: str, second_line: str) -> bool:
+    """One object per line: the first line opens an object, and it or the next line
+    is a whole object by itself (so a broken first line does not hide the rest)."""
+    if not first_line.strip().startswith("{") or not second_line.strip():
         return False
+    return _is_object(first_line) or _is_object(second_line)
+
+
+def _is_object(line: str) -> bool:
     try:
-        return isinstance(_decoder.decode(first_line), dict)
+        return isinstance(_decoder.decode(line), dict)
     except (ValueError, RecursionError):
         return False
 
@@ -51,6 +56,7 @@ def iter_lines(text: TextIO) -> Iterator[tuple[int, Any | UnreadableRecord]]:
 
 
 def _describe(err: json.JSONDecodeError) -> str:
-    if err.pos >= len(err.doc.rstrip()):
+    unterminated = err.msg.startswith("Unterminated string") and '"' not in err.doc[err.pos + 1:]
+    if err.pos >= len(err.doc.rstrip()) or unterminated:
         return "truncated JSON: the document ends before it is complete"
     return f"invalid JSON: {err.msg} (column {err.colno})"

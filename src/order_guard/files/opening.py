@@ -20,7 +20,8 @@ from order_guard.errors import SourceError
 SAMPLE_BYTES = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_JAPANESE_RUN = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}")
 
 
 class _HashingReader(io.RawIOBase):
@@ -126,17 +127,26 @@ def detect_encoding(sample: bytes) -> str:
             return name
     if _is_utf8(sample):
         return "utf-8"
-    try:
-        decoded = sample.decode("cp932")
-    except UnicodeDecodeError:
-        decoded = ""
-    if decoded and len(_JAPANESE.findall(decoded)) * 4 >= sum(ch > "\x7f" for ch in decoded):
+    if _looks_japanese(sample):
         return "cp932"
     try:
         sample.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
+
+
+def _looks_japanese(sample: bytes) -> bool:
+    """Shift_JIS text has kana and runs of Japanese characters; cp1252 text read as
+    cp932 gives lone kanji between Latin letters ("Hélène", "Weiß") and no kana."""
+    decoder = codecs.getincrementaldecoder("cp932")()
+    try:
+        decoded = decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    non_ascii = sum(ch > "\x7f" for ch in decoded)
+    in_runs = sum(len(run) for run in _JAPANESE_RUN.findall(decoded))
+    return bool(_KANA.search(decoded)) and in_runs >= 0.8 * non_ascii
 
 
 def _is_utf8(sample: bytes) -> bool:
