@@ -12,6 +12,7 @@ from order_guard.engine import RunResult
 from order_guard.errors import ExitCode
 from order_guard.redaction import json_value
 from order_guard.rulelang.model import SEVERITY_RANK, Pack
+from order_guard.sanitize import safe_text, safe_value
 
 #: ``--fail-on none`` never fails on findings (a report-only run); 3 still wins.
 NEVER = "none"
@@ -54,8 +55,8 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         key=lambda f: (-SEVERITY_RANK[f["severity"]], f["rule_id"], f["location"]["path"],
                        f["location"]["line"] or 0, f.get("order_id") or f.get("sku") or ""),
     )
-    errors = [error.as_dict() for dataset in result.datasets for error in dataset.errors]
-    errors += [error.as_dict() for error in result.rule_errors]
+    errors = [safe_value(error.as_dict()) for dataset in result.datasets for error in dataset.errors]
+    errors += [safe_value(error.as_dict()) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
     risk: dict[str, Decimal] = {}
     for finding in result.findings:
@@ -81,6 +82,8 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         "packs": [{"name": p.name, "version": p.version, "path": str(p.path), "sha256": p.sha256} for p in packs],
         "rules": [
             {"id": rule.id, "name": rule.name, "severity": rule.severity, "pack": rule.pack,
+             "summary": rule.summary, "rationale": rule.rationale, "remediation": rule.remediation,
+             "references": list(rule.references), "tags": list(rule.tags),
              "datasets": rule.datasets(), "missing_datasets": result.missing_datasets.get(rule.id, [])}
             for rule in result.rules
         ],
@@ -110,9 +113,9 @@ def _finding(finding) -> dict[str, Any]:
         "rule_id": rule.id,
         "rule": rule.name,
         "severity": rule.severity,
-        subject_key: finding.subject,
-        "message": finding.message,
-        "evidence": finding.evidence,
+        subject_key: safe_text(finding.subject),
+        "message": safe_text(finding.message),
+        "evidence": safe_value(finding.evidence),
         "location": finding.location,
     }
     if finding.value_at_risk:

@@ -1,0 +1,38 @@
+"""Values taken from input files are made harmless before any output sees them.
+
+Two attacks matter for a report that people open: control characters
+(ANSI escape sequences rewrite a terminal; NUL and friends confuse parsers)
+and spreadsheet formulas (a cell starting with ``=``, ``+``, ``-``, ``@``
+runs when a CSV or JUnit export is opened in Excel). Each reporter escapes
+its own syntax (HTML, Markdown, XML) on top of this.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Numbers and phone numbers ("-5.00", "+39 011 5550123") stay as they are: without a
+#: letter, '=', '@', '|' or a quote a formula can only do arithmetic.
+_NUMBER_LIKE = re.compile(r"^[+-][\d\s().,/+-]*$")
+
+
+def safe_text(value: str) -> str:
+    """``value`` with control characters shown as ``?`` and a formula start defused with ``'``."""
+    text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
+    if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
+        return "'" + text
+    return text
+
+
+def safe_value(value: Any) -> Any:
+    """Apply :func:`safe_text` to every string inside ``value`` (dicts, lists)."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {key: safe_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [safe_value(item) for item in value]
+    return value
