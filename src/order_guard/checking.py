@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from order_guard.baseline import load_baseline
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.engine import Engine
 from order_guard.errors import UsageError
@@ -20,6 +21,7 @@ from order_guard.report import Report, build_report
 from order_guard.rulelang.loader import load_packs
 from order_guard.rulelang.model import Pack
 from order_guard.types import DATASET_KINDS
+from order_guard.waivers import load_waivers
 
 
 @dataclass
@@ -30,6 +32,8 @@ class CheckRequest:
     show_buyer_data: bool = False
     plugins: Sequence[str] = ()
     disabled_plugins: Sequence[str] = ()
+    waivers: Path | None = None
+    baseline: Path | None = None
     #: Called with each dataset as it is detected (the CLI prints it to stderr).
     on_dataset: Callable[[Dataset], None] = field(default=lambda dataset: None)
 
@@ -62,6 +66,8 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     registry = registry or load_registry(request.plugins, request.disabled_plugins)
     rule_paths = list(request.rules) or default_rule_paths(registry)
     packs = load_packs(rule_paths, registry.operators)
+    waivers = load_waivers(request.waivers) if request.waivers else []
+    baseline = (load_baseline(request.baseline), str(request.baseline)) if request.baseline else None
     rules = [rule for pack in packs for rule in pack.rules]
     as_of = request.as_of or datetime.now(timezone.utc).replace(microsecond=0)
     datasets = open_datasets(request.datasets, registry)
@@ -69,4 +75,4 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
         request.on_dataset(dataset)
     engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data))
     result = engine.run(datasets)
-    return build_report(result, packs), packs
+    return build_report(result, packs, waivers, baseline), packs

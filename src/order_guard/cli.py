@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="configuration file (default ./order-guard.yaml)")
     check.add_argument("--encoding", help="text encoding of the data files (default: detected)")
     check.add_argument("--show-buyer-data", action="store_true", help="show buyer names, addresses, e-mails, phones")
+    check.add_argument("--waivers", metavar="FILE", help="waivers file: audited, expiring exceptions")
+    check.add_argument("--fail-on-stale-waivers", action="store_true", help="exit 1 when a waiver matched nothing")
+    check.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
+    check.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
     rules = commands.add_parser("rules", help="list, show and validate rules")

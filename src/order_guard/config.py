@@ -31,6 +31,7 @@ SCHEMA = {
         "fail-on": {"enum": [*SEVERITIES, "none"]},
         "format": {"type": "string"},
         "encoding": {"type": "string"},
+        "waivers": {"type": "string"},
     },
     "additionalProperties": False,
 }
@@ -44,6 +45,7 @@ class Config:
     fail_on: str | None = None
     format: str | None = None
     encoding: str | None = None
+    waivers: Path | None = None
 
 
 def load_config(explicit: Path | None, cwd: Path) -> Config:
@@ -101,6 +103,7 @@ def _validated(data: Any, path: Path, document: Any) -> Config:
         fail_on=data.get("fail-on"),
         format=data.get("format"),
         encoding=data.get("encoding"),
+        waivers=base / data["waivers"] if "waivers" in data else None,
     )
 
 

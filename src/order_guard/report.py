@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from order_guard import __version__
+from order_guard.baseline import apply_baseline
 from order_guard.engine import RunResult
 from order_guard.errors import ExitCode
 from order_guard.redaction import json_value
 from order_guard.rulelang.model import SEVERITY_RANK, Pack
 from order_guard.sanitize import safe_text, safe_value
+from order_guard.waivers import Waiver, apply_waivers
 
 #: ``--fail-on none`` never fails on findings (a report-only run); 3 still wins.
 NEVER = "none"
@@ -37,19 +40,28 @@ class Report:
     def summary(self) -> dict[str, Any]:
         return self.data["summary"]
 
-    def exit_code(self, fail_on: str) -> ExitCode:
+    @property
+    def open_findings(self) -> list[dict[str, Any]]:
+        """Findings neither waived nor in the baseline: the ones that can fail the run."""
+        return [finding for finding in self.findings if "suppression" not in finding]
+
+    def exit_code(self, fail_on: str, fail_on_stale_waivers: bool = False) -> ExitCode:
         """3 when anything could not be checked (the findings may be incomplete), else 1 or 0."""
         if not self.summary["complete"]:
             return ExitCode.INCOMPLETE
+        if fail_on_stale_waivers and self.summary["waivers"]["stale"]:
+            return ExitCode.FINDINGS
         if fail_on == NEVER:
             return ExitCode.CLEAN
         threshold = SEVERITY_RANK[fail_on]
-        if any(SEVERITY_RANK[finding["severity"]] >= threshold for finding in self.findings):
+        if any(SEVERITY_RANK[finding["severity"]] >= threshold for finding in self.open_findings):
             return ExitCode.FINDINGS
         return ExitCode.CLEAN
 
 
-def build_report(result: RunResult, packs: list[Pack]) -> Report:
+def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver] = (),
+                 baseline: tuple[set, str] | None = None) -> Report:
+    """The report of a run, with waivers and a baseline applied (see ``waivers``, ``baseline``)."""
     findings = sorted(
         (_finding(f) for f in result.findings),
         key=lambda f: (-SEVERITY_RANK[f["severity"]], f["rule_id"], f["location"]["path"],
@@ -58,6 +70,8 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
     errors = [safe_value(error.as_dict()) for dataset in result.datasets for error in dataset.errors]
     errors += [safe_value(error.as_dict()) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
+    waiver_states = apply_waivers(findings, list(waivers), result.as_of)
+    baseline_counts = apply_baseline(findings, *baseline) if baseline else None
     risk: dict[str, Decimal] = {}
     for finding in result.findings:
         if finding.value_at_risk:
@@ -70,6 +84,12 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         "findings": len(findings),
         "by_severity": _by_severity(findings),
         "by_rule": dict(sorted(Counter(f["rule_id"] for f in findings).items())),
+        "open": sum(1 for f in findings if "suppression" not in f),
+        "waived": sum(1 for f in findings if f.get("suppression", {}).get("kind") == "waiver"),
+        "baselined": sum(1 for f in findings if f.get("suppression", {}).get("kind") == "baseline"),
+        "waivers": {status: sum(1 for w in waiver_states if w["status"] == status)
+                    for status in ("active", "expired", "stale")},
+        "baseline": baseline_counts,
         "value_at_risk": {currency: str(amount) for currency, amount in sorted(risk.items())},
         "rule_errors": len(result.rule_errors),
         "errors_not_shown": not_kept,
@@ -89,6 +109,7 @@ def build_report(result: RunResult, packs: list[Pack]) -> Report:
         ],
         "summary": summary,
         "findings": findings,
+        "waivers": waiver_states,
         "errors": errors,
     }
     return Report(data)

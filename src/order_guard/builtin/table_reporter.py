@@ -38,7 +38,7 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     out.write("\n")
     if report.findings:
         rows = [
-            (f["severity"].upper(), f["rule_id"], safe(f.get("order_id") or f.get("sku") or ""),
+            (_severity(f), f["rule_id"], safe(f.get("order_id") or f.get("sku") or ""),
              safe(_shorten(f["message"])), safe(_where(f["location"])))
             for f in report.findings
         ]
@@ -63,7 +63,29 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     out.write(f"records: {summary['records_read']} read, {summary['records_checked']} checked, "
               f"{summary['records_unreadable']} unreadable\n")
     out.write(f"findings: {summary['findings']} ({severities})" + (f"; value at risk: {risk}" if risk else "") + "\n")
+    _write_suppressions(report, out)
     out.write(_verdict(report, options) + "\n")
+
+
+def _severity(finding: dict[str, Any]) -> str:
+    suppression = finding.get("suppression")
+    label = finding["severity"].upper()
+    return f"{label} ({suppression['kind']})" if suppression else label
+
+
+def _write_suppressions(report: Report, out: TextIO) -> None:
+    summary = report.summary
+    waivers = summary["waivers"]
+    if report.data["waivers"]:
+        out.write(f"waivers: {summary['waived']} finding(s) waived; {waivers['active']} active, "
+                  f"{waivers['expired']} expired, {waivers['stale']} stale\n")
+        for waiver in report.data["waivers"]:
+            if waiver["status"] != "active":
+                out.write(f"  {waiver['status']}: {safe(waiver['source'])} ({waiver['rule']}, expires {waiver['expires']})\n")
+    baseline = summary["baseline"]
+    if baseline is not None:
+        out.write(f"baseline: {summary['baselined']} finding(s) in the baseline, {baseline['gone']} of "
+                  f"{baseline['entries']} entries gone; {summary['open']} open\n")
 
 
 def _shorten(text: str) -> str:

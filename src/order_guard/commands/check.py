@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
+from order_guard.baseline import baseline_document
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.cli import split_plugins
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.errors import UsageError
-from order_guard.report import RenderOptions, Report
-from order_guard.types import Reporter
+from order_guard.report import RenderOptions
 
 _SUFFIX_FORMATS = {".json": "json", ".txt": "table"}
 
@@ -38,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         plugins=enabled,
         disabled_plugins=disabled,
         on_dataset=(lambda dataset: None) if args.quiet else _announce,
+        waivers=Path(args.waivers) if args.waivers else config.waivers,
+        baseline=Path(args.baseline) if args.baseline else None,
     )
     outputs = [_output_flag(value) for value in args.output]
     registry = load_registry(enabled, disabled)
@@ -49,9 +54,12 @@ def run(args: argparse.Namespace) -> int:
     report, _ = run_check(request, registry)
     options = RenderOptions(fail_on=fail_on)
     for name, path in outputs:
-        _write_atomically(Path(path), reporters[name], report, options)
+        write_atomically(Path(path), lambda out, render=reporters[name].render: render(report, out, options))
+    if args.write_baseline:
+        document = baseline_document(report.findings, report.data["as_of"])
+        write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
     reporters[main_format].render(report, sys.stdout, options)
-    return report.exit_code(fail_on)
+    return report.exit_code(fail_on, args.fail_on_stale_waivers)
 
 
 def _dataset_flag(value: str, encoding: str | None) -> DatasetRequest:
@@ -84,7 +92,7 @@ def _announce(dataset: Dataset) -> None:
     print(f"order-guard: {dataset.describe()}", file=sys.stderr)
 
 
-def _write_atomically(path: Path, reporter: Reporter, report: Report, options: RenderOptions) -> None:
+def write_atomically(path: Path, write: Callable[[TextIO], object]) -> None:
     """Write to a temporary file beside ``path`` and rename: never a half-written report."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -93,7 +101,7 @@ def _write_atomically(path: Path, reporter: Reporter, report: Report, options: R
         raise UsageError(f"--output {path}: cannot write: {err.strerror or err}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            reporter.render(report, out, options)
+            write(out)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
