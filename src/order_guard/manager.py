@@ -33,6 +33,11 @@ DEFAULT_PLUGINS = (
     "order_guard.builtin.flat_formats",
     "order_guard.builtin.table_reporter",
     "order_guard.builtin.json_reporter",
+    "order_guard.builtin.junit_reporter",
+    "order_guard.builtin.sarif_reporter",
+    "order_guard.builtin.github_reporter",
+    "order_guard.builtin.markdown_reporter",
+    "order_guard.builtin.html_reporter",
     "order_guard.builtin.amazon_pack",
 )
 

@@ -1,0 +1,1 @@
+"""``--format markdown``: (being written)."""
