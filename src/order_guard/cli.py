@@ -47,19 +47,35 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on-stale-waivers", action="store_true", help="exit 1 when a waiver matched nothing")
     check.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    check.add_argument("--evidence", metavar="DIR", help="write an evidence bundle of the run (see: order-guard verify)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
     rules = commands.add_parser("rules", help="list, show and validate rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
     for name, text in (("list", "list the rules"), ("show", "show one rule"),
-                       ("validate", "validate rule files"), ("schema", "print the rule-file JSON Schema")):
+                       ("validate", "validate rule files"), ("schema", "print the rule-file JSON Schema"),
+                       ("test", "run every rule's examples and the *.cases.yaml files beside the packs"),
+                       ("docs", "write the rule reference as Markdown")):
         sub = rule_commands.add_parser(name, parents=[plugin_flags], help=text)
         if name == "show":
             sub.add_argument("rule", metavar="ID", help="rule id or name")
-        if name in ("list", "show"):
+        if name in ("list", "show", "docs"):
             sub.add_argument("--rules", action="append", default=[], metavar="PATH")
         if name == "validate":
             sub.add_argument("paths", nargs="+", metavar="PATH")
+        if name == "test":
+            sub.add_argument("paths", nargs="*", metavar="PATH", help="packs, folders or case files (default: installed packs)")
+        if name == "docs":
+            sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    waivers = commands.add_parser("waivers", help="validate waiver files")
+    waiver_commands = waivers.add_subparsers(dest="waivers_command", required=True, metavar="SUBCOMMAND")
+    waiver_validate = waiver_commands.add_parser("validate", help="validate waiver files (exit 2 on any error)")
+    waiver_validate.add_argument("paths", nargs="+", metavar="FILE")
+
+    verify = commands.add_parser("verify", parents=[plugin_flags],
+                                 help="re-run a check from an evidence bundle and compare the result")
+    verify.add_argument("bundle", metavar="DIR", help="folder written by check --evidence")
 
     commands.add_parser("plugins", parents=[plugin_flags], help="list loaded plugins and what they provide")
     return parser
@@ -72,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from order_guard.commands.check import run
         elif args.command == "rules":
             from order_guard.commands.rules import run
+        elif args.command == "waivers":
+            from order_guard.commands.waivers import run
+        elif args.command == "verify":
+            from order_guard.commands.verify import run
         else:
             from order_guard.commands.plugins import run
         return int(run(args))

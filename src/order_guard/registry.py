@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from order_guard import __version__
 from order_guard.errors import PluginError
 from order_guard.manager import PluginManager
 from order_guard.types import FlatFormat, JsonFormat, Operator, Reporter, RulePack, Source
@@ -31,10 +32,15 @@ class Registry:
     packs: dict[str, RulePack] = field(default_factory=dict)
     #: (category, name) -> name of the plugin that registered it
     provided_by: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: plugin name -> (distribution, version): what ran, for evidence bundles
+    plugins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_plugins(cls, pm: PluginManager) -> Registry:
         registry = cls()
+        for name, plugin in pm.list_name_plugin():
+            if plugin is not None:
+                registry.plugins[name] = pm.distributions.get(name, ("order-guard", __version__))
         for hook_name, (attribute, accepted) in _HOOKS.items():
             table = getattr(registry, attribute)
             for plugin_name, item in _hook_results(pm, hook_name):

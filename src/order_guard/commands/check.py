@@ -18,6 +18,7 @@ from order_guard.cli import split_plugins
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.errors import UsageError
+from order_guard.evidence import write_bundle
 from order_guard.report import RenderOptions
 
 _SUFFIX_FORMATS = {".json": "json", ".txt": "table"}
@@ -51,13 +52,17 @@ def run(args: argparse.Namespace) -> int:
     for name, _path in [(main_format, None), *outputs]:
         if name not in reporters:
             raise UsageError(f"unknown format {name!r}; formats: {', '.join(sorted(reporters))}")
-    report, _ = run_check(request, registry)
+    report, packs = run_check(request, registry)
     options = RenderOptions(fail_on=fail_on)
     for name, path in outputs:
         write_atomically(Path(path), lambda out, render=reporters[name].render: render(report, out, options))
     if args.write_baseline:
         document = baseline_document(report.findings, report.data["as_of"])
         write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
+    if args.evidence:
+        write_bundle(Path(args.evidence), report, packs, registry, command=["order-guard", *sys.argv[1:]],
+                     fail_on=fail_on, show_buyer_data=args.show_buyer_data, waivers=request.waivers,
+                     baseline=request.baseline)
     reporters[main_format].render(report, sys.stdout, options)
     return report.exit_code(fail_on, args.fail_on_stale_waivers)
 

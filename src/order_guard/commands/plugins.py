@@ -6,7 +6,6 @@ import argparse
 
 from tabulate import tabulate
 
-from order_guard import __version__
 from order_guard.cli import split_plugins
 from order_guard.errors import ExitCode
 from order_guard.manager import get_plugin_manager
@@ -18,10 +17,7 @@ def run(args: argparse.Namespace) -> int:
     pm = get_plugin_manager(plugins=enabled, disabled=disabled)
     registry = Registry.from_plugins(pm)
     rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda pair: pair[0]):
-        if plugin is None:
-            continue
-        dist, version = pm.distributions.get(name, ("order-guard", __version__))
+    for name, (dist, version) in sorted(registry.plugins.items()):
         provides = "; ".join(f"{category}: {', '.join(names)}" for category, names in registry.provided(name).items())
         rows.append((name, f"{dist} {version}", provides or "-"))
     print(tabulate(rows, headers=["plugin", "distribution", "provides"], tablefmt="simple"))

@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
 from tabulate import tabulate
 
 from order_guard.checking import default_rule_paths, load_registry
@@ -16,6 +15,7 @@ from order_guard.errors import ExitCode, UsageError
 from order_guard.rulelang.loader import load_packs, rule_files
 from order_guard.rulelang.model import Rule
 from order_guard.rulelang.schema import rule_file_schema
+from order_guard.ruledocs import rules_markdown, yaml_text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,8 +34,15 @@ def run(args: argparse.Namespace) -> int:
         count = sum(len(pack.rules) for pack in packs)
         print(f"ok: {count} rules in {len(rule_files(paths))} file(s)")
         return ExitCode.CLEAN
+    if args.rules_command == "test":
+        from order_guard.commands.rule_tests import run_rule_tests
+
+        return run_rule_tests([Path(path) for path in args.paths], registry)
     paths = [Path(path) for path in args.rules] or default_rule_paths(registry)
-    rules = [rule for pack in load_packs(paths, registry.operators) for rule in pack.rules]
+    packs = load_packs(paths, registry.operators)
+    if args.rules_command == "docs":
+        return _write_docs(rules_markdown(packs), args.output)
+    rules = [rule for pack in packs for rule in pack.rules]
     if args.rules_command == "list":
         rows = [(rule.id, rule.name, rule.severity, ", ".join(rule.datasets()), rule.summary) for rule in rules]
         print(tabulate(rows, headers=["id", "name", "severity", "datasets", "summary"], tablefmt="simple"))
@@ -45,6 +52,16 @@ def run(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"no rule {wanted!r}; see order-guard rules list")
     print(describe(rule))
+    return ExitCode.CLEAN
+
+
+def _write_docs(markdown: str, output: str | None) -> int:
+    if output is None:
+        sys.stdout.write(markdown)
+    else:
+        from order_guard.commands.check import write_atomically
+
+        write_atomically(Path(output), lambda out: out.write(markdown))
     return ExitCode.CLEAN
 
 
@@ -68,23 +85,11 @@ def describe(rule: Rule) -> str:
     ]
     for check in rule.checks:
         spec = {"for": check.dataset, **({"when": check.when} if check.when else {}), "fail_if": check.fail_if}
-        lines.append(_indent(_yaml(spec)))
+        lines.append(_indent(yaml_text(spec)))
     for verdict in ("bad", "good"):
         lines += ["", f"Examples ({verdict}: {'must fire' if verdict == 'bad' else 'must not fire'}):"]
-        lines += [_indent(_yaml([dict(case) for case in rule.examples[verdict]]))]
+        lines += [_indent(yaml_text([dict(case) for case in rule.examples[verdict]]))]
     return "\n".join(lines)
-
-
-def _yaml(data: object) -> str:
-    return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100).rstrip()
-
-
-def _plain(data: object) -> object:
-    if isinstance(data, dict):
-        return {key: _plain(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_plain(value) for value in data]
-    return data
 
 
 def _indent(text: str) -> str:

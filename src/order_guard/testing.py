@@ -1,0 +1,82 @@
+"""order-guard's pytest plugin (entry point ``pytest11``), loaded wherever order-guard is installed.
+
+* Collects ``*.cases.yaml`` rule case files as ordinary tests, one per case,
+  with a failure that names the missing and unexpected findings.
+* Provides the ``guard`` fixture: an :class:`order_guard.guard.Guard` over the
+  installed rule packs, so a test suite can say "our sync never ships a
+  Pending order"::
+
+      def test_sync_holds_pending_orders(guard):
+          orders, shipments = my_sync.run(...)
+          guard.assert_clean(orders, datasets={"shipments": shipments})
+
+Imports of order-guard itself happen inside the hooks, so loading this
+plugin costs nothing in test runs that do not use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+#: As ``order_guard.rulelang.cases.CASES_SUFFIX``; not imported, so loading the plugin stays free.
+CASES_SUFFIX = ".cases.yaml"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name.endswith(CASES_SUFFIX):
+        return RuleCaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class RuleCaseFile(pytest.File):
+    def collect(self):  # type: ignore[no-untyped-def]
+        from order_guard.errors import RuleFileError
+        from order_guard.guard import Guard
+        from order_guard.rulelang.cases import load_case_file
+
+        try:
+            case_file = load_case_file(self.path)
+            guard = Guard(rules=case_file.rule_paths)
+        except RuleFileError as err:
+            raise self.CollectError(str(err)) from None
+        for case in case_file.cases:
+            yield RuleCaseItem.from_parent(self, name=case.name, case=case, guard=guard)
+
+
+class RuleCaseItem(pytest.Item):
+    def __init__(self, *, case: Any, guard: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.case = case
+        self.guard = guard
+
+    def runtest(self) -> None:
+        from order_guard.rulelang.cases import case_failures
+
+        problems = case_failures(self.case, self.guard)
+        if problems:
+            raise RuleCaseFailure(problems)
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[no-untyped-def]
+        if isinstance(excinfo.value, RuleCaseFailure):
+            return f"rule case {self.case.name!r} ({self.case.where}) failed:\n" + "\n".join(excinfo.value.problems)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):  # type: ignore[no-untyped-def]
+        return self.path, (self.case.line or 1) - 1, f"rule case: {self.case.name}"
+
+
+class RuleCaseFailure(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@pytest.fixture(scope="session")
+def guard():
+    """A :class:`order_guard.guard.Guard` over the installed rule packs."""
+    from order_guard.guard import Guard
+
+    return Guard()
