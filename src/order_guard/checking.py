@@ -46,6 +46,13 @@ def default_rule_paths(registry: Registry) -> list[Path]:
     return [pack.path for pack in registry.packs.values()]
 
 
+def require_rules(packs: Sequence[Pack], paths: Sequence[Path]) -> None:
+    """A run with no rule checks nothing: refuse it rather than report it clean."""
+    if not any(pack.rules for pack in packs):
+        where = ", ".join(map(str, paths)) or "the installed packs (is the Amazon pack disabled?)"
+        raise UsageError(f"no rules to run: none found in {where}")
+
+
 def open_datasets(requests: Sequence[DatasetRequest], registry: Registry) -> list[Dataset]:
     if not requests:
         raise UsageError("no data to check: give a path or --dataset KIND=SOURCE")
@@ -66,6 +73,7 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     registry = registry or load_registry(request.plugins, request.disabled_plugins)
     rule_paths = list(request.rules) or default_rule_paths(registry)
     packs = load_packs(rule_paths, registry.operators)
+    require_rules(packs, rule_paths)
     waivers = load_waivers(request.waivers) if request.waivers else []
     baseline = (load_baseline(request.baseline), str(request.baseline)) if request.baseline else None
     rules = [rule for pack in packs for rule in pack.rules]

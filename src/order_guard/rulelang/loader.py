@@ -2,7 +2,9 @@
 
 Phase 1 checks structure against the generated JSON Schema; phase 2 checks
 meaning by compiling every check (unknown fields, bad regexes, impossible
-look-ups), the message templates and the examples. Every problem of every
+look-ups) and the message templates, and reads every example record as the
+engine would (bad values, unknown dates). Whether the examples fire as they
+should is ``rules test``'s job (``examples.py``). Every problem of every
 file is collected and reported with its file, line and rule id.
 """
 
@@ -21,6 +23,7 @@ import jsonschema
 
 from order_guard.canonical import normalize, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem, UnreadableRecord
+from order_guard.rulelang.cases import CASES_SUFFIX
 from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
 from order_guard.rulelang.model import Check, Pack, Rule
 from order_guard.rulelang.schema import rule_file_schema
@@ -35,7 +38,8 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in RULE_SUFFIXES and p.is_file()
+                                and not p.name.lower().endswith(CASES_SUFFIX)))
         else:
             files.append(path)
     return files
@@ -150,7 +154,7 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "pattern":
         return f"{location}: {error.instance!r} does not match {error.validator_value}"
     if error.validator == "not" and isinstance(error.instance, Mapping) and "checks" in error.instance:
-        return "use either checks: [...] or for/when/fail_if, not both"
+        return "use either checks: [...] (each with its message) or for/when/fail_if/message, not both"
     prefix = f"{location}: " if isinstance(location, str) else ""
     return prefix + error.message
 
@@ -180,7 +184,7 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
     checks = []
     for spec in specs:
         check = Check(dataset=spec.get("for", "orders"), when=spec.get("when"), fail_if=spec["fail_if"],
-                      message=spec.get("message", raw["message"]), line=spec.line)
+                      message=spec["message"], line=spec.line)
         _check_semantics(check, operators, problem, spec.key_lines)
         checks.append(check)
     value_field = raw.get("value_at_risk")
