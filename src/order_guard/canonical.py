@@ -82,9 +82,11 @@ def _parse_lenient(text: str) -> datetime:
     match = _DAY_FIRST.match(text)
     if match:
         first, second, year, rest = int(match[1]), int(match[2]), match[3], match[4]
-        if first > 12 >= second:
+        if first > 12 and second > 12:
+            raise ValueError(f"not a date: {text!r}")
+        if first > 12:
             day, month = first, second
-        elif second > 12 >= first:
+        elif second > 12:
             month, day = first, second
         else:
             raise ValueError(f"ambiguous date {text!r} (day and month both <= 12); use ISO 8601")
@@ -183,12 +185,11 @@ ITEM_FIELDS: Mapping[str, Callable[[Any], Any]] = {
 #: Fields that carry buyer data: redacted in every output unless --show-buyer-data.
 BUYER_FIELDS = frozenset({
     "buyer_email", "buyer_name", "buyer_phone", "recipient_name",
-    "ship_address_1", "ship_address_2", "ship_address_3", "ship_phone", "ship_postal_code",
+    "ship_address_1", "ship_address_2", "ship_address_3", "ship_phone",
+    "ship_city", "ship_state", "ship_postal_code",
 })
 
-_BUYER_AND_ADDRESS = {name: TEXT for name in sorted(BUYER_FIELDS)} | {
-    "ship_city": TEXT, "ship_state": TEXT, "ship_country": TEXT,
-}
+_BUYER_AND_ADDRESS = {name: TEXT for name in sorted(BUYER_FIELDS)} | {"ship_country": TEXT}
 
 #: kind -> canonical field -> converter. Field names here are what rules may use.
 FIELDS: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {

@@ -7,14 +7,16 @@ so a warehouse gate starts fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from order_guard import __version__
 from order_guard.errors import ExitCode, OrderGuardError, RuleFileError
+from order_guard.rulelang.schema import SEVERITIES
 
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+SEVERITY_CHOICES = (*SEVERITIES, "none")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrderGuardError as err:
         print(f"order-guard: error: {err}", file=sys.stderr)
         return int(err.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`| head`): the report was not delivered whole.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.INCOMPLETE)
     except KeyboardInterrupt:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
@@ -109,13 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc()
         print("order-guard: internal error (a bug; please report it): nothing was proved clean", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
-
-
-def split_plugins(values: Sequence[str]) -> tuple[list[str], list[str]]:
-    """``-p NAME`` loads, ``-p no:NAME`` disables."""
-    enabled = [value for value in values if not value.startswith("no:")]
-    disabled = [value[3:] for value in values if value.startswith("no:")]
-    return enabled, disabled
 
 
 if __name__ == "__main__":

@@ -98,6 +98,8 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         index = next((position[alias] for alias in aliases if alias in position), None)
         if index is not None:
             plan.append((target, index))
+    # A seller's own columns, x-anything, reach rules as x_anything.
+    plan += [(name.replace("-", "_"), index) for name, index in position.items() if name.startswith("x-")]
     record_plan = [(target, index) for target, index in plan if not target.startswith("items.")]
     item_plan = [(target[6:], index) for target, index in plan if target.startswith("items.")]
     sum_plan = [(target, [position[name] for name in headers if name in position])
@@ -115,7 +117,10 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
                 raw["items"] = [{target: row[index] for target, index in item_plan}]
             try:
                 for target, indexes in sum_plan:
-                    raw[target] = _sum_money(row[index] for index in indexes)
+                    try:
+                        raw[target] = _sum_money(row[index] for index in indexes)
+                    except ValueError as err:
+                        raise UnreadableRecord(f"field {target}: {err}") from None
                 record = normalize(kind, raw)
             except (UnreadableRecord, ValueError) as err:
                 dataset.unreadable(str(err), line)
@@ -136,9 +141,7 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             f"not valid {err.encoding} text (byte 0x{err.object[err.start]:02x}); pass --encoding",
             reader.line + 1,
         )
-    except Exception as err:  # csv.Error and OS errors mid-file: the rest of the file is unread
-        if not isinstance(err, (csv.Error, OSError, EOFError)):
-            raise
+    except (csv.Error, OSError, EOFError) as err:  # mid-file: the rest of the file is unread
         dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
     if pending is not None:
         yield pending
@@ -181,7 +184,7 @@ def json_records(
         for pointer, raw in fmt.extract(document):
             try:
                 record = normalize(fmt.kind, fmt.map(raw))
-            except (UnreadableRecord, ValueError, TypeError, AttributeError) as err:
+            except (UnreadableRecord, ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
                 dataset.unreadable(_explain(err), line, pointer)
                 continue
             dataset.records_read += 1
@@ -193,6 +196,8 @@ def json_records(
 def _explain(err: Exception) -> str:
     if isinstance(err, UnreadableRecord):
         return err.message
+    if isinstance(err, KeyError):
+        return f"unexpected shape: no {err} where the format needs it"
     return f"unexpected shape: {err}"
 
 

@@ -41,6 +41,9 @@ class Guard:
     def report(self, orders: Iterable[Mapping[str, Any]] = (), datasets: Mapping[str, Iterable] | None = None,
                as_of: datetime | None = None, rules: Sequence[str] = ()) -> Report:
         """The full report (as ``--format json`` would write it) for these records."""
+        unknown = set(rules) - {rule.id for rule in self.rules} - {rule.name for rule in self.rules}
+        if unknown:
+            raise ValueError(f"unknown rule(s): {', '.join(sorted(unknown))}")
         chosen = [rule for rule in self.rules if not rules or rule.id in rules or rule.name in rules]
         when = as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
         inputs = [memory_dataset("orders", list(orders), "<orders>")]

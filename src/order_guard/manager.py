@@ -55,6 +55,13 @@ class PluginManager(pluggy.PluginManager):
         self.distributions: dict[str, tuple[str, str]] = {}
 
 
+def split_plugin_flags(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``-p NAME`` loads a plugin module, ``-p no:NAME`` disables a plugin."""
+    enabled = [value for value in values if not value.startswith("no:")]
+    disabled = [value[3:] for value in values if value.startswith("no:")]
+    return enabled, disabled
+
+
 def get_plugin_manager(
     plugins: Iterable[str] = (),
     disabled: Iterable[str] = (),
@@ -101,6 +108,8 @@ def _register_module(pm: PluginManager, module: str) -> None:
         plugin = importlib.import_module(module)
     except Exception as err:
         raise PluginError(f"could not load order-guard plugin {module} (order-guard {__version__}): {err!r}") from err
+    if pm.get_plugin(name) is not None:
+        raise PluginError(f"plugin name {name!r} ({module}) is already taken by another plugin")
     pm.register(plugin, name=name)
 
 
@@ -109,10 +118,14 @@ def _load_entry_points(pm: PluginManager) -> None:
     from importlib.metadata import entry_points
 
     for entry_point in entry_points(group=PROJECT):
-        if pm.is_blocked(entry_point.name) or pm.get_plugin(entry_point.name) is not None:
+        if pm.is_blocked(entry_point.name):
             continue
         dist = entry_point.dist
         label = f"{entry_point.name} ({dist.name} {dist.version})" if dist else entry_point.name
+        if pm.get_plugin(entry_point.name) is not None:
+            earlier = pm.distributions.get(entry_point.name, ("order-guard", __version__))
+            raise PluginError(f"plugin name {entry_point.name!r} of {label} is already taken by "
+                              f"{earlier[0]} {earlier[1]}; a second plugin of that name would not run")
         try:
             plugin = entry_point.load()
             pm.register(plugin, name=entry_point.name)

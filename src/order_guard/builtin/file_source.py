@@ -10,6 +10,7 @@ it and exits 3.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -24,8 +25,8 @@ from order_guard.files.opening import OpenedFile, open_data_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, JsonFormat, Source
 
-#: File name endings read when a directory is given.
-DATA_SUFFIXES = (".txt", ".tsv", ".csv", ".json", ".jsonl", ".ndjson", ".gz")
+#: Files in a directory that are documentation, not data: skipped, and said so.
+NOT_DATA = (".md", ".pdf", ".html", ".htm")
 UNKNOWN = "unknown"
 
 
@@ -35,13 +36,20 @@ def _claims(location: str) -> bool:
 
 def open_files(request: DatasetRequest, registry: Registry) -> list[Dataset]:
     path = Path(request.location.removeprefix("file://"))
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*")
-                       if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES) and not p.name.startswith("."))
-        if not files:
-            return [_unreadable(path, request, "directory holds no data files (" + ", ".join(DATA_SUFFIXES) + ")")]
-        return [open_file(file, request, registry) for file in files]
-    return [open_file(path, request, registry)]
+    if not path.is_dir():
+        return [open_file(path, request, registry)]
+    # Every file of a directory is input: one the tool cannot read must stop the run, not vanish.
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
+    data = [p for p in files if not (p.suffix.lower() in NOT_DATA or p.name.upper().startswith("README"))]
+    for skipped in sorted(set(files) - set(data)):
+        print(f"order-guard: {skipped}: skipped (documentation, not data)", file=sys.stderr)
+    if not data:
+        return [_unreadable(path, request, "directory holds no data files")]
+    return [open_file(file, request, registry) for file in data]
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Dataset:
@@ -52,11 +60,15 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         return _unreadable(path, request, err.detail)
     try:
         first_line = opened.text.readline()
+        while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
+            first_line = opened.text.readline()
         if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
             return _open_json(path, opened, first_line, request, registry)
         return _open_flat(path, opened, first_line, request, registry)
     except UnicodeDecodeError as err:
-        return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding", line=1)
+        return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding")
+    except (EOFError, OSError) as err:
+        return _unreadable(path, request, f"cannot read: {err} (a truncated or damaged compressed file?)")
     except SourceError as err:
         return _unreadable(path, request, err.detail, err.line)
     except OrderGuardError as err:
@@ -88,9 +100,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                     key=lambda pair: pair[0], reverse=True)
     best = [fmt for score, fmt in scored if score[0] and score == scored[0][0]]
     if not best:
-        shown = ", ".join(header.names[:8]) + (", ..." if len(header.names) > 8 else "")
-        wanted = f" for kind {request.kind}" if request.kind else ""
-        raise SourceError(path, f"no known flat-file format{wanted} has these columns: {shown}", line=1)
+        raise SourceError(path, _unrecognised_header(header.names, registry, request.kind), line=1)
     if len(best) > 1:
         raise SourceError(path, "header fits several formats (" + ", ".join(f.name for f in best)
                           + "); name the kind with --dataset KIND=PATH", line=1)
@@ -110,6 +120,20 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                    details=_details(opened, delimiter=delimiter))
 
 
+def _unrecognised_header(names: list[str], registry: Registry, kind: str | None) -> str:
+    """Why no format fits, naming only columns some format knows: an unknown "header"
+    may be a data row holding buyer data, which must not be echoed."""
+    if not any(names):
+        return "the file is empty"
+    known = {alias for fmt in registry.formats_for("flat") for aliases in fmt.columns.values() for alias in aliases}
+    recognised = [name for name in names if name in known]
+    wanted = f" for kind {kind}" if kind else ""
+    if not recognised:
+        return f"no known flat-file format{wanted} fits this header: none of its {len(names)} columns is known " \
+               "(is the header row missing?)"
+    return f"no known flat-file format{wanted} fits this header (known columns: {', '.join(recognised[:8])})"
+
+
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
     second_line = opened.text.readline()
@@ -121,9 +145,12 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
         def read_lines(dataset: Dataset) -> Iterator[dict[str, Any]]:
             again = open_data_file(path, encoding)
+            lines = jsondocs.LineReader(again.text)
             try:
-                yield from json_records(dataset, jsondocs.iter_lines(again.text), fmt)
+                yield from json_records(dataset, lines, fmt)
                 dataset.sha256 = again.sha256()
+            except (UnicodeDecodeError, EOFError, OSError) as err:
+                dataset.unreadable(f"cannot read further: {err}", lines.line + 1)
             finally:
                 again.close()
 
@@ -147,7 +174,8 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 def _json_format(path: Path, document: Any, request: DatasetRequest, registry: Registry) -> JsonFormat:
     if isinstance(document, dict) and isinstance(document.get("errors"), list) and len(document) == 1:
         first = document["errors"][0] if document["errors"] else {}
-        raise SourceError(path, f"an SP-API error response, not data: {first.get('code')}: {first.get('message')}")
+        code, message = (first.get("code"), first.get("message")) if isinstance(first, dict) else (first, "")
+        raise SourceError(path, f"an SP-API error response, not data: {code}: {message}")
     matching = [fmt for fmt in _candidates(registry, "json", request) if fmt.detect(document)]
     if not matching:
         wanted = f" of kind {request.kind}" if request.kind else ""

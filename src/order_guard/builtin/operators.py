@@ -15,11 +15,10 @@ from typing import Any
 from order_guard import hookimpl
 from order_guard.canonical import DATETIME
 from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate, RuleSemanticError
+from order_guard.rulelang.schema import CONDITION, VALUE
 from order_guard.types import Operator
 
-VALUE = {"$ref": "#/$defs/value"}
 SCALAR = {"type": ["string", "number", "boolean"]}
-CONDITION = {"$ref": "#/$defs/condition"}
 
 
 def _comparison(name: str, compare: Callable[[Any, Any], bool], doc: str) -> Operator:

@@ -44,15 +44,21 @@ def _orders_in(document: Any, is_order, *envelopes: tuple[str, ...]) -> Iterator
 
 
 def _looks_like(document: Any, is_order, *envelopes: tuple[str, ...]) -> bool:
+    """The shape of this API's documents: one bad order among many is that order's
+    error (an unreadable record), not a reason to reject the whole file."""
     for envelope in envelopes:
         found = _get(document, *envelope)
-        if isinstance(found, list) and all(isinstance(item, dict) and is_order(item) for item in found[:3]):
+        if isinstance(found, list) and (not found or _any_order(found, is_order)):
             return True
         if isinstance(found, dict) and is_order(found):
             return True
     if isinstance(document, list):
-        return bool(document) and all(isinstance(item, dict) and is_order(item) for item in document[:3])
+        return _any_order(document, is_order)
     return isinstance(document, dict) and is_order(document)
+
+
+def _any_order(items: list, is_order) -> bool:
+    return any(isinstance(item, dict) and is_order(item) for item in items[:100])
 
 
 _ADDRESS_FIELDS = ("recipient_name", "ship_address_1", "ship_address_2", "ship_address_3", "ship_phone",

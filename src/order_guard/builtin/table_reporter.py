@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -11,15 +10,15 @@ from tabulate import tabulate
 from order_guard import hookimpl
 from order_guard.report import NEVER, RenderOptions, Report
 from order_guard.rulelang.model import SEVERITY_RANK
+from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_MESSAGE = 110
 
 
 def safe(text: Any) -> str:
     """Values from input files never move the cursor or colour the terminal."""
-    return _CONTROL.sub("?", str(text).replace("\n", " ").replace("\t", " "))
+    return safe_text(str(text))
 
 
 def _where(location: dict[str, Any]) -> str:
@@ -53,8 +52,7 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     if data["errors"]:
         out.write(f"{len(data['errors'])} error(s) reading or checking the data:\n")
         for error in data["errors"][:20]:
-            where = f"{error['path']}:{error['line']}" if error.get("line") else error["path"]
-            out.write(f"  {safe(where)}: {safe(error['message'])}\n")
+            out.write(f"  {safe(_where(error))}: {safe(error['message'])}\n")
         if len(data["errors"]) > 20:
             out.write(f"  ... {len(data['errors']) - 20} more in --format json\n")
         out.write("\n")
@@ -98,8 +96,9 @@ def _verdict(report: Report, options: RenderOptions) -> str:
         return "result: INCOMPLETE - not everything could be checked; do not ship on this result (exit 3)"
     if code == 1:
         return f"result: FAIL - findings at or above {options.fail_on} (exit 1)"
-    threshold = "" if options.fail_on == NEVER else f" at or above {options.fail_on}"
-    return f"result: PASS - no finding{threshold} (exit 0)"
+    if options.fail_on == NEVER:
+        return f"result: REPORT ONLY - --fail-on none: {len(report.open_findings)} open finding(s) do not fail the run (exit 0)"
+    return f"result: PASS - no finding at or above {options.fail_on} (exit 0)"
 
 
 @hookimpl(trylast=True)

@@ -14,9 +14,9 @@ from typing import TextIO
 from order_guard.baseline import baseline_document
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
-from order_guard.cli import split_plugins
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
+from order_guard.manager import split_plugin_flags
 from order_guard.errors import UsageError
 from order_guard.evidence import write_bundle
 from order_guard.report import RenderOptions
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if not requests:
         requests = [DatasetRequest(entry["source"], entry.get("kind"), entry.get("encoding") or encoding)
                     for entry in config.datasets]
-    enabled, disabled = split_plugins(args.plugins)
+    enabled, disabled = split_plugin_flags(args.plugins)
     fail_on = args.fail_on or config.fail_on or "high"
     request = CheckRequest(
         datasets=requests,

@@ -6,14 +6,13 @@ import argparse
 
 from tabulate import tabulate
 
-from order_guard.cli import split_plugins
 from order_guard.errors import ExitCode
-from order_guard.manager import get_plugin_manager
+from order_guard.manager import get_plugin_manager, split_plugin_flags
 from order_guard.registry import Registry
 
 
 def run(args: argparse.Namespace) -> int:
-    enabled, disabled = split_plugins(args.plugins)
+    enabled, disabled = split_plugin_flags(args.plugins)
     pm = get_plugin_manager(plugins=enabled, disabled=disabled)
     registry = Registry.from_plugins(pm)
     rows = []

@@ -10,7 +10,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from order_guard.checking import default_rule_paths, load_registry
-from order_guard.cli import split_plugins
+from order_guard.manager import split_plugin_flags
 from order_guard.errors import ExitCode, UsageError
 from order_guard.rulelang.loader import load_packs, rule_files
 from order_guard.rulelang.model import Rule
@@ -19,7 +19,7 @@ from order_guard.ruledocs import rules_markdown, yaml_text
 
 
 def run(args: argparse.Namespace) -> int:
-    enabled, disabled = split_plugins(args.plugins)
+    enabled, disabled = split_plugin_flags(args.plugins)
     registry = load_registry(enabled, disabled)
     if args.rules_command == "schema":
         json.dump(rule_file_schema(registry.operators), sys.stdout, indent=2)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
-from order_guard.cli import split_plugins
 from order_guard.datasets import DatasetRequest
+from order_guard.manager import split_plugin_flags
 from order_guard.errors import ExitCode
 from order_guard.evidence import REPORT, comparable, read_manifest, sha256_of
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"cannot verify: {problem}")
         return ExitCode.INCOMPLETE
-    enabled, disabled = split_plugins(args.plugins)
+    enabled, disabled = split_plugin_flags(args.plugins)
     request = CheckRequest(
         datasets=[DatasetRequest(entry["path"], None if entry["kind"] == "unknown" else entry["kind"])
                   for entry in manifest["inputs"]],

@@ -42,17 +42,29 @@ def _is_object(line: str) -> bool:
         return False
 
 
+class LineReader:
+    """``(line, value)`` per non-blank JSON Lines line; an unparsable line yields an error
+    instead. ``line`` is the last line read, for errors that stop the reading."""
+
+    def __init__(self, text: TextIO):
+        self._text = text
+        self.line = 0
+
+    def __iter__(self) -> Iterator[tuple[int, Any | UnreadableRecord]]:
+        for number, line in enumerate(self._text, start=1):
+            self.line = number
+            if not line.strip():
+                continue
+            try:
+                yield number, _decoder.decode(line)
+            except json.JSONDecodeError as err:
+                yield number, UnreadableRecord(_describe(err), number)
+            except (ValueError, RecursionError) as err:
+                yield number, UnreadableRecord(f"invalid JSON: {err}", number)
+
+
 def iter_lines(text: TextIO) -> Iterator[tuple[int, Any | UnreadableRecord]]:
-    """``(line, value)`` per non-blank line; an unparsable line yields an error instead."""
-    for number, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, _decoder.decode(line)
-        except json.JSONDecodeError as err:
-            yield number, UnreadableRecord(_describe(err), number)
-        except (ValueError, RecursionError) as err:
-            yield number, UnreadableRecord(f"invalid JSON: {err}", number)
+    return iter(LineReader(text))
 
 
 def _describe(err: json.JSONDecodeError) -> str:

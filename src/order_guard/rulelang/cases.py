@@ -136,7 +136,7 @@ def case_failures(case: Case, guard: Any) -> list[str]:
     as_of = parse_datetime(case.as_of) if case.as_of else None
     try:
         findings = guard.check(orders, others, as_of=as_of, rules=case.only)
-    except ValueError as err:
+    except ValueError as err:  # unreadable records, unknown rules in `only`
         return [f"  {err}"]
     return explain_difference(findings, expected_ids(case, guard))
 

@@ -40,7 +40,8 @@ ITEMS = "items"
 
 
 class Links(Protocol):
-    """What the engine provides to look-ups and aggregates (see ``engine.Run``)."""
+    """What the engine provides to look-ups and aggregates (``engine._Links``; ``loader._CheckingLinks``
+    stands in while validating). ``requester`` is the kind of the records the check walks."""
 
     def index(self, dataset: str, key: str, on: str, requester: str) -> Mapping[Any, list[dict]]: ...
 

@@ -39,10 +39,6 @@ class Rule:
     line: int | None = None
     pack: str = ""
 
-    @property
-    def rank(self) -> int:
-        return SEVERITY_RANK[self.severity]
-
     def datasets(self) -> list[str]:
         return sorted({check.dataset for check in self.checks})
 
