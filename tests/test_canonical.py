@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from order_guard.canonical import canonical_channel, canonical_status, normalize, parse_datetime
+from order_guard.canonical import (
+    canonical_channel,
+    canonical_status,
+    normalize,
+    parse_datetime,
+)
 from order_guard.errors import UnreadableRecord
 
 

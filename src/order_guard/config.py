@@ -17,6 +17,7 @@ import jsonschema
 from order_guard.errors import UsageError
 from order_guard.rulelang.schema import SEVERITIES
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
+from order_guard.schema_errors import unknown_keys
 
 CONFIG_NAME = "order-guard.yaml"
 
@@ -86,12 +87,8 @@ def _from_file(path: Path) -> Config:
 def _validated(data: Any, path: Path, document: Any) -> Config:
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:
-        where_in = list(error.absolute_path)
-        message = error.message
-        if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            where_in.append(extra[0])
-            message = f"unknown key {extra[0]!r} (known: {', '.join(error.schema['properties'])})"
+        extra = unknown_keys(error)
+        where_in, message = extra if extra else (list(error.absolute_path), error.message)
         line = line_of(document, where_in) if document is not None else None
         where = f"{path}:{line}" if line else str(path)
         raise UsageError(f"{where}: configuration: {message}")

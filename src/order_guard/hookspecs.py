@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from order_guard.types import FlatFormat, JsonFormat, Operator, Reporter, RulePack, Source
+    from order_guard.types import (
+        FlatFormat,
+        JsonFormat,
+        Operator,
+        Reporter,
+        RulePack,
+        Source,
+    )
 
 hookspec = pluggy.HookspecMarker("order_guard")
 

@@ -9,7 +9,14 @@ from typing import Any
 from order_guard import __version__
 from order_guard.errors import PluginError
 from order_guard.manager import PluginManager
-from order_guard.types import FlatFormat, JsonFormat, Operator, Reporter, RulePack, Source
+from order_guard.types import (
+    FlatFormat,
+    JsonFormat,
+    Operator,
+    Reporter,
+    RulePack,
+    Source,
+)
 
 #: hook name -> (registry attribute, accepted types)
 _HOOKS = {

@@ -19,7 +19,7 @@ from order_guard.errors import PluginError
 if TYPE_CHECKING:
     from order_guard.datasets import Dataset, DatasetRequest
     from order_guard.registry import Registry
-    from order_guard.report import Report, RenderOptions
+    from order_guard.report import RenderOptions, Report
     from order_guard.rulelang.compiler import CompileContext, Predicate
 
 #: The dataset kinds of DESIGN.md (a contract).

@@ -20,6 +20,7 @@ import jsonschema
 from order_guard.canonical import parse_datetime
 from order_guard.errors import RuleProblem, UsageError
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
+from order_guard.schema_errors import unknown_keys
 
 SUBJECTS = ("order_id", "sku", "pattern")
 
@@ -88,10 +89,11 @@ def load_waivers(path: Path) -> list[Waiver]:
         document = load_yaml(text, path)
     except YamlProblem as err:
         raise UsageError(str(err.problem)) from None
-    problems = [
-        RuleProblem(path, line_of(document, list(error.absolute_path)), _explain(error))
-        for error in jsonschema.Draft202012Validator(SCHEMA).iter_errors(document)
-    ]
+    problems = []
+    for error in jsonschema.Draft202012Validator(SCHEMA).iter_errors(document):
+        extra = unknown_keys(error)
+        where, message = extra if extra else (list(error.absolute_path), _explain(error))
+        problems.append(RuleProblem(path, line_of(document, where), message))
     waivers = []
     if not problems:
         for index, entry in enumerate(document["waivers"]):
@@ -121,9 +123,6 @@ def _lapses_at(text: str) -> datetime:
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return f"unknown key {', '.join(map(repr, extra))}"
     if error.validator == "oneOf":
         return "a waiver names exactly one of order_id, sku or pattern"
     if error.validator == "minLength" and error.absolute_path and error.absolute_path[-1] == "reason":

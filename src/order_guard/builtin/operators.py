@@ -14,7 +14,12 @@ from typing import Any
 
 from order_guard import hookimpl
 from order_guard.canonical import DATETIME
-from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate, RuleSemanticError
+from order_guard.rulelang.compiler import (
+    ITEMS,
+    CompileContext,
+    Predicate,
+    RuleSemanticError,
+)
 from order_guard.rulelang.schema import CONDITION, VALUE
 from order_guard.types import Operator
 

@@ -16,9 +16,9 @@ from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
-from order_guard.manager import split_plugin_flags
 from order_guard.errors import UsageError
 from order_guard.evidence import write_bundle
+from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
 
 _SUFFIX_FORMATS = {".json": "json", ".txt": "table"}

@@ -10,7 +10,13 @@ from order_guard.checking import default_rule_paths
 from order_guard.errors import ExitCode
 from order_guard.guard import Guard
 from order_guard.registry import Registry
-from order_guard.rulelang.cases import CASES_SUFFIX, case_failures, case_files_beside, expected_ids, load_case_file
+from order_guard.rulelang.cases import (
+    CASES_SUFFIX,
+    case_failures,
+    case_files_beside,
+    expected_ids,
+    load_case_file,
+)
 from order_guard.rulelang.examples import example_failures
 
 

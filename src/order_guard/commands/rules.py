@@ -10,12 +10,12 @@ from pathlib import Path
 from tabulate import tabulate
 
 from order_guard.checking import default_rule_paths, load_registry
-from order_guard.manager import split_plugin_flags
 from order_guard.errors import ExitCode, UsageError
+from order_guard.manager import split_plugin_flags
+from order_guard.ruledocs import rules_markdown, yaml_text
 from order_guard.rulelang.loader import load_packs, rule_files
 from order_guard.rulelang.model import Rule
 from order_guard.rulelang.schema import rule_file_schema
-from order_guard.ruledocs import rules_markdown, yaml_text
 
 
 def run(args: argparse.Namespace) -> int:

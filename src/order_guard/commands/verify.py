@@ -14,9 +14,9 @@ from pathlib import Path
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.datasets import DatasetRequest
-from order_guard.manager import split_plugin_flags
 from order_guard.errors import ExitCode
 from order_guard.evidence import REPORT, comparable, read_manifest, sha256_of
+from order_guard.manager import split_plugin_flags
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ file is collected and reported with its file, line and rule id.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import string
@@ -27,7 +26,13 @@ from order_guard.rulelang.cases import CASES_SUFFIX
 from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
 from order_guard.rulelang.model import Check, Pack, Rule
 from order_guard.rulelang.schema import rule_file_schema
-from order_guard.rulelang.yamlload import LineList, YamlProblem, line_of, load_yaml_with_duplicates
+from order_guard.rulelang.yamlload import (
+    LineList,
+    YamlProblem,
+    line_of,
+    load_yaml_with_duplicates,
+)
+from order_guard.schema_errors import did_you_mean, unknown_keys
 from order_guard.types import DATASET_KINDS, Operator
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -92,8 +97,9 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
         rule_index = where[1] if len(where) > 1 and where[0] == "rules" else None
         if rule_index is not None:
             broken_rules.add(rule_index)
-        problems.append(RuleProblem(path, line_of(document, where), _explain(error),
-                                    _rule_id(document, rule_index)))
+        extra = unknown_keys(error)
+        line = line_of(document, extra[0] if extra else where)
+        problems.append(RuleProblem(path, line, extra[1] if extra else _explain(error), _rule_id(document, rule_index)))
     if -1 in broken_rules or any(len(error.absolute_path) < 2 or error.absolute_path[0] != "rules"
                                  for error in structural):
         return None
@@ -131,16 +137,11 @@ def _rule_id(document: Any, index: int | None) -> str | None:
 def _explain(error: jsonschema.ValidationError) -> str:
     """A jsonschema error in words a rule author understands."""
     location = error.absolute_path[-1] if error.absolute_path else None
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        known = list(error.schema.get("properties", {}))
-        hints = [f"unknown key {key!r}" + _did_you_mean(key, known) for key in extra]
-        return "; ".join(hints)
     if error.validator == "enum" and "propertyNames" in error.schema_path:
         synonym = _OPERATOR_SYNONYMS.get(error.instance)
         if synonym in error.validator_value:
             return f"unknown operator {error.instance!r} (did you mean {synonym!r}?)"
-        return f"unknown operator {error.instance!r}" + _did_you_mean(error.instance, error.validator_value)
+        return f"unknown operator {error.instance!r}" + did_you_mean(error.instance, error.validator_value)
     if error.validator == "maxProperties" and isinstance(error.instance, Mapping):
         return ("a condition takes one operator, found " + ", ".join(sorted(error.instance))
                 + " (combine several with all: [...])")
@@ -165,11 +166,6 @@ _OPERATOR_SYNONYMS = {
     "one_of": "in", "none_of": "not_in", "regex": "matches", "contains": "matches", "exists": "present",
     "null": "missing", "is_null": "missing", "absent": "missing", "prefix": "starts_with", "lookup": "exists_in",
 }
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mapping[str, Operator],
@@ -243,7 +239,7 @@ def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, l
     known = [*fields_of(check.dataset), *ctx.named, "rule_id"]
     for name in names:
         if not _PLACEHOLDER.match(name) or name not in known:
-            problem(f"message: unknown placeholder {{{name}}}" + _did_you_mean(name, known),
+            problem(f"message: unknown placeholder {{{name}}}" + did_you_mean(name, known),
                     lines.get("message", check.line))
 
 
