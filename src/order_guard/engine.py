@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from order_guard.datasets import Dataset, ReadError
+from order_guard.lookups import Aggregate, Links
 from order_guard.redaction import Redactor
 from order_guard.rulelang.compiler import CompileContext, Predicate
 from order_guard.rulelang.model import Check, Rule
@@ -71,57 +72,59 @@ class RunResult:
             dataset.errors for dataset in self.datasets)
 
 
-class _Links:
-    """Look-up indexes and aggregates the compiled checks asked for, filled as data is read."""
-
-    def __init__(self) -> None:
-        self.indexes: list[tuple[str, str, str, str, dict]] = []
-        self.aggregates: list[tuple[Mapping[str, Any], Predicate | None, dict]] = []
-
-    def index(self, dataset: str, key: str, on: str, requester: str) -> dict:
-        table: dict = {}
-        self.indexes.append((dataset, key, on, requester, table))
-        return table
-
-    def aggregate(self, spec: Mapping[str, Any], where: Predicate | None, requester: str) -> dict:
-        table: dict = defaultdict(int)
-        self.aggregates.append((spec, where, table))
-        return table
-
-    def feeders(self, kind: str, wanted: Mapping[str, set]) -> list[Callable[[dict], None]]:
-        """Functions to call with every record of ``kind`` as it is read."""
-        feeds: list[Callable[[dict], None]] = []
-        for dataset, key, on, requester, table in self.indexes:
-            if dataset == kind:
-                feeds.append(_index_feeder(table, key, wanted.get(f"{requester}.{on}")))
-        for spec, where, table in self.aggregates:
-            if spec["dataset"] == kind:
-                feeds.append(_aggregate_feeder(spec, where, table))
-        return feeds
+def _keep_once(seen: dict[tuple[str, str], Finding], finding: Finding, out: list[Finding]) -> None:
+    """One finding per rule and subject: a later one for the same pair folds into the first."""
+    key = (finding.rule.id, finding.subject)
+    if key in seen:
+        _fold_duplicate(seen[key], finding)
+    else:
+        seen[key] = finding
+        out.append(finding)
 
 
-def _index_feeder(table: dict, key: str, wanted: set | None) -> Callable[[dict], None]:
-    def feed(record: dict) -> None:
-        value = record.get(key)
-        if value is not None and (wanted is None or value in wanted):
-            table.setdefault(value, []).append(record)
+class _Snapshots:
+    """Which snapshot of an order counts: the newest (by ``last_update_date``) wins.
 
-    return feed
+    Only orders with findings or aggregate shares are tracked, so memory grows
+    with the findings, not with the orders. An older snapshot seen after a newer
+    clean one is still checked: a stale finding is the safe mistake.
+    """
 
+    def __init__(self, aggregates: list[Aggregate]):
+        self.aggregates = aggregates
+        self.versions: dict[str, datetime | None] = {}
+        #: order id -> rule id -> finding, for the snapshot that counts
+        self.findings: dict[str, dict[str, Finding]] = {}
 
-def _aggregate_feeder(spec: Mapping[str, Any], where: Predicate | None, table: dict) -> Callable[[dict], None]:
-    group_by, total = spec["group_by"], spec["sum"]
-    unnest = spec.get("unnest")
+    def admit(self, record: dict) -> bool:
+        """Whether to check ``record``; a newer snapshot retracts what the older one said."""
+        order = record.get("order_id")
+        if order not in self.versions:
+            return True
+        stamp, seen = record.get("last_update_date"), self.versions[order]
+        if stamp is None or seen is None or stamp == seen:
+            return True  # same snapshot (more rows of it) or no way to tell: check it too
+        if stamp < seen:
+            return False
+        self.findings.pop(order, None)
+        for aggregate in self.aggregates:
+            aggregate.retract(order)
+        del self.versions[order]
+        return True
 
-    def feed(record: dict) -> None:
-        if where is not None and not where(record):
-            return
-        for row in (record.get(unnest) or ()) if unnest else (record,):
-            group, amount = row.get(group_by), row.get(total)
-            if group is not None and amount is not None:
-                table[group] += amount
-
-    return feed
+    def keep(self, record: dict, findings: list[Finding]) -> None:
+        order = record.get("order_id")
+        contributed = False
+        for aggregate in self.aggregates:
+            contributed = aggregate.feed(record) or contributed
+        if findings or contributed:
+            self.versions.setdefault(order, record.get("last_update_date"))
+        kept = self.findings.setdefault(order, {}) if findings else None
+        for finding in findings:
+            if finding.rule.id in kept:
+                _fold_duplicate(kept[finding.rule.id], finding)
+            else:
+                kept[finding.rule.id] = finding
 
 
 def _fold_duplicate(first: Finding, again: Finding) -> None:
@@ -141,7 +144,7 @@ class Engine:
         self.rules = list(rules)
         self.as_of = as_of
         self.redactor = redactor
-        self.links = _Links()
+        self.links = Links()
         self.checks: dict[str, list[CompiledCheck]] = defaultdict(list)
         for rule in self.rules:
             for check in rule.checks:
@@ -157,60 +160,83 @@ class Engine:
         result = RunResult(as_of=self.as_of, rules=self.rules, datasets=datasets, findings=[], records_checked=0)
         present = {dataset.kind for dataset in datasets}
         for rule in self.rules:
-            missing = sorted({check.dataset for check in rule.checks} - present)
+            missing = sorted(set(rule.datasets()) - present)
             if missing:
                 result.missing_datasets[rule.id] = missing
-        seen: dict[tuple[str, str], Finding] = {}
-        loaded: dict[str, list[tuple[Dataset, dict]]] = defaultdict(list)
-        for dataset in datasets:
-            if dataset.kind not in (STREAMED, "unknown"):
-                feeds = self.links.feeders(dataset.kind, {})
-                for record in dataset.records():
-                    record["_path"] = dataset.location
-                    loaded[dataset.kind].append((dataset, record))
-                    result.records_checked += 1
-                    for feed in feeds:
-                        feed(record)
+        loaded = self._load_lookups(datasets, result)
         wanted = {
             f"{requester}.{on}": {record.get(on) for _, record in loaded.get(requester, ())}
             for dataset, _, on, requester, _ in self.links.indexes if dataset == STREAMED
         }
-        order_checks = self.checks.get(STREAMED, [])
+        snapshots = _Snapshots(self.links.aggregates_over(STREAMED))
         for dataset in datasets:
-            if dataset.kind != STREAMED:
-                continue
-            feeds = self.links.feeders(STREAMED, wanted)
-            for record in dataset.records():
-                result.records_checked += record.get("_rows", 1)
-                record["_path"] = dataset.location
-                for feed in feeds:
-                    feed(record)
-                self._check(order_checks, dataset, record, result, seen)
+            if dataset.kind == STREAMED:
+                self._stream_orders(dataset, self.links.index_feeders(STREAMED, wanted), snapshots, result)
+        result.findings.extend(finding for findings in snapshots.findings.values() for finding in findings.values())
+        seen: dict[tuple[str, str], Finding] = {}
         for kind, items in loaded.items():
             for dataset, record in items:
-                self._check(self.checks.get(kind, []), dataset, record, result, seen)
+                for finding in self._check(self.checks.get(kind, []), dataset, record, result):
+                    _keep_once(seen, finding, result.findings)
+        self._missing_items(present, result)
         return result
 
-    def _check(self, checks: list[CompiledCheck], dataset: Dataset, record: dict, result: RunResult,
-               seen: dict[tuple[str, str], Finding]) -> None:
+    def _load_lookups(self, datasets: list[Dataset], result: RunResult) -> dict[str, list[tuple[Dataset, dict]]]:
+        """Read every dataset but the orders into memory, indexing and aggregating as it goes."""
+        loaded: dict[str, list[tuple[Dataset, dict]]] = defaultdict(list)
+        for dataset in datasets:
+            if dataset.kind in (STREAMED, "unknown"):
+                continue
+            feeds = self.links.index_feeders(dataset.kind, {})
+            aggregates = self.links.aggregates_over(dataset.kind)
+            for record in dataset.records():
+                record["_path"] = dataset.location
+                loaded[dataset.kind].append((dataset, record))
+                result.records_checked += 1
+                for feed in feeds:
+                    feed(record)
+                for aggregate in aggregates:
+                    aggregate.feed(record)
+        return loaded
+
+    def _stream_orders(self, dataset: Dataset, feeds: list[Callable[[dict], None]], snapshots: _Snapshots,
+                       result: RunResult) -> None:
+        checks = self.checks.get(STREAMED, [])
+        for record in dataset.records():
+            result.records_checked += record.get("_rows", 1)
+            record["_path"] = dataset.location
+            if not snapshots.admit(record):
+                continue  # an older snapshot of an order already checked in a newer state
+            for feed in feeds:
+                feed(record)
+            snapshots.keep(record, self._check(checks, dataset, record, result))
+
+    def _missing_items(self, present: set[str], result: RunResult) -> None:
+        """An aggregate over items that met an order without items cannot be trusted: say so."""
+        for aggregate in self.links.aggregates:
+            if aggregate.requester not in present:
+                continue
+            for record in aggregate.missing_items:
+                result.rule_errors.append(ReadError(
+                    record.get("_path", "?"), record.get("_line"),
+                    f"order {record.get('order_id')} has no items, so its units are missing from "
+                    f"{aggregate.label} (an Orders API v0 dump without OrderItems?)", record.get("_pointer")))
+
+    def _check(self, checks: list[CompiledCheck], dataset: Dataset, record: dict,
+               result: RunResult) -> list[Finding]:
+        findings = []
         for compiled in checks:
             try:
                 if compiled.when is not None and not compiled.when(record):
                     continue
-                if not compiled.fail_if(record):
-                    continue
-                subject = str(record.get("order_id") or record.get("sku"))
-                key = (compiled.rule.id, subject)
-                finding = self._finding(compiled, dataset, record, subject)
-                if key in seen:
-                    _fold_duplicate(seen[key], finding)
-                    continue
-                seen[key] = finding
-                result.findings.append(finding)
+                if compiled.fail_if(record):
+                    subject = str(record.get("order_id") or record.get("sku"))
+                    findings.append(self._finding(compiled, dataset, record, subject))
             except Exception as err:  # a rule that cannot evaluate a record must not pass it
                 result.rule_errors.append(ReadError(dataset.location, record.get("_line"),
                                                     f"rule {compiled.rule.id} failed: {err!r}",
                                                     record.get("_pointer")))
+        return findings
 
     def _finding(self, compiled: CompiledCheck, dataset: Dataset, record: dict, subject: str) -> Finding:
         rule = compiled.rule

@@ -75,6 +75,8 @@ class FlatFormat:
     description: str = ""
     group_rows: bool = False
     sums: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: Header names that rule the format out (a listings report never has an order id).
+    excludes: Sequence[str] = ()
     container: str = field(default="flat", init=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +91,8 @@ class FlatFormat:
         more of the header's columns (an All Orders report has ``sku`` and
         ``quantity`` too, but a listings format understands few of its columns).
         """
+        if any(name in headers for name in self.excludes):
+            return (0, 0)
         for group in self.requires:
             if not any(name in headers for name in group):
                 return (0, 0)

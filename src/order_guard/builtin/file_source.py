@@ -21,7 +21,7 @@ from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_rec
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
 from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
-from order_guard.files.opening import OpenedFile, open_data_file
+from order_guard.files.opening import OpenedFile, first_undecodable, legacy_encoding, open_data_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, JsonFormat, Source
 
@@ -56,8 +56,14 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
     """Detect one file's format and return it as a dataset (of kind ``unknown`` if it cannot be)."""
     try:
         opened = open_data_file(path, request.encoding)
+        encoding = _checked_encoding(path, opened.encoding, forced=request.encoding is not None)
+        if encoding != opened.encoding:
+            opened.close()
+            opened = open_data_file(path, encoding)
     except SourceError as err:
-        return _unreadable(path, request, err.detail)
+        return _unreadable(path, request, err.detail, err.line)
+    except (EOFError, OSError) as err:
+        return _unreadable(path, request, f"cannot read: {err} (a truncated or damaged compressed file?)")
     try:
         first_line = opened.text.readline()
         while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
@@ -75,6 +81,22 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         return _unreadable(path, request, str(err))
     finally:
         opened.close()
+
+
+def _checked_encoding(path: Path, encoding: str, forced: bool) -> str:
+    """``encoding`` if the whole file decodes with it; else the legacy encoding its bad bytes
+    point to (when detected), or an error naming the line (when the user chose it)."""
+    if encoding.startswith("utf-16"):
+        return encoding  # chosen by its byte-order mark
+    bad = first_undecodable(path, encoding)
+    if bad is None:
+        return encoding
+    line, window = bad
+    if not forced and encoding.startswith("utf-8"):
+        fallback = legacy_encoding(window)
+        if first_undecodable(path, fallback) is None:
+            return fallback
+    raise SourceError(path, f"not valid {encoding} text; pass the file's encoding with --encoding", line=line)
 
 
 def _unreadable(path: Path, request: DatasetRequest, message: str, line: int | None = None) -> Dataset:
@@ -96,15 +118,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                registry: Registry) -> Dataset:
     header = FlatReader(StringIO(first_line + opened.text.readline()))
     names = frozenset(header.names)
-    scored = sorted(((fmt.matches(names), fmt) for fmt in _candidates(registry, "flat", request)),
-                    key=lambda pair: pair[0], reverse=True)
-    best = [fmt for score, fmt in scored if score[0] and score == scored[0][0]]
-    if not best:
-        raise SourceError(path, _unrecognised_header(header.names, registry, request.kind), line=1)
-    if len(best) > 1:
-        raise SourceError(path, "header fits several formats (" + ", ".join(f.name for f in best)
-                          + "); name the kind with --dataset KIND=PATH", line=1)
-    fmt: FlatFormat = best[0]
+    fmt = _best_flat_format(path, header.names, registry, request)
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[header.delimiter]
     encoding = request.encoding
 
@@ -118,6 +132,29 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
                    details=_details(opened, delimiter=delimiter))
+
+
+def _best_flat_format(path: Path, names: list[str], registry: Registry, request: DatasetRequest) -> FlatFormat:
+    """The format whose required columns fit best. Formats of different kinds that fit
+    equally are ambiguous: reading a shipping file as orders would let a Pending order
+    ship, so the user must name the kind."""
+    header = frozenset(names)
+    scored = [(fmt.matches(header), fmt) for fmt in _candidates(registry, "flat", request)]
+    scored = [(score, fmt) for score, fmt in scored if score[0]]
+    if not scored:
+        raise SourceError(path, _unrecognised_header(names, registry, request.kind), line=1)
+    most_required = max(score[0] for score, _ in scored)
+    contenders = [(score, fmt) for score, fmt in scored if score[0] == most_required]
+    kinds = sorted({fmt.kind for _, fmt in contenders})
+    if len(kinds) > 1:
+        raise SourceError(path, "header fits several kinds of data (" + ", ".join(
+            f"{fmt.kind}: {fmt.name}" for _, fmt in contenders) + "); name it with --dataset KIND=PATH", line=1)
+    best_score = max(score for score, _ in contenders)
+    best = [fmt for score, fmt in contenders if score == best_score]
+    if len(best) > 1:
+        raise SourceError(path, "header fits several formats (" + ", ".join(f.name for f in best)
+                          + "); name the kind with --dataset KIND=PATH", line=1)
+    return best[0]
 
 
 def _unrecognised_header(names: list[str], registry: Registry, kind: str | None) -> str:

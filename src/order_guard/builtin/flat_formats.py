@@ -30,6 +30,9 @@ BUYER_COLUMNS = {
     "ship_country": ["ship-country"],
 }
 
+#: Inventory files never carry these: a file that does is about orders.
+ORDER_ID_COLUMNS = ("order-id", "amazon-order-id")
+
 ALL_ORDERS = FlatFormat(
     name="all-orders-report",
     kind="orders",
@@ -112,6 +115,7 @@ LISTINGS_REPORT = FlatFormat(
     kind="inventory",
     description="Listings reports (GET_MERCHANT_LISTINGS_ALL_DATA, _DATA, _LITE, _LITER, GET_FLAT_FILE_OPEN_LISTINGS_DATA)",
     requires=[["seller-sku", "sku"], ["quantity"]],
+    excludes=ORDER_ID_COLUMNS,
     columns={
         "sku": ["seller-sku", "sku"],
         "asin": ["asin1", "asin"],
@@ -128,6 +132,7 @@ STOCK_FILE = FlatFormat(
     kind="inventory",
     description="A seller's stock file: sku, quantity offered on Amazon, on-hand units",
     requires=[["sku", "seller-sku"], ["quantity", "offered-quantity"], ["on-hand", "on-hand-quantity"]],
+    excludes=ORDER_ID_COLUMNS,
     columns={
         "sku": ["sku", "seller-sku"],
         "asin": ["asin"],

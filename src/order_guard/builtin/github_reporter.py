@@ -74,11 +74,12 @@ def _annotation(finding: dict[str, Any]) -> str:
 def _summary(report: Report, options: RenderOptions) -> str:
     summary, code = report.summary, report.exit_code(options.fail_on)
     verdict = {3: "INCOMPLETE - not everything could be checked", 1: f"FAIL - findings at or above {options.fail_on}"}
-    threshold = "" if options.fail_on == NEVER else f" at or above {options.fail_on}"
+    passed = ("PASS - report only, findings do not fail the run (--fail-on none)" if options.fail_on == NEVER
+              else f"PASS - no open finding at or above {options.fail_on}")
     severities = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items()) or "none"
     risk = ", ".join(f"{_text(amount)} {_text(currency)}" for currency, amount in summary["value_at_risk"].items())
     waivers = summary["waivers"]
-    return (f"order-guard {verdict.get(int(code), f'PASS - no finding{threshold}')} (exit {int(code)}): "
+    return (f"order-guard {verdict.get(int(code), passed)} (exit {int(code)}): "
             f"{summary['records_read']} records read, {summary['records_unreadable']} unreadable; "
             f"{summary['findings']} finding(s) ({severities}), {summary['open']} open, {summary['waived']} waived, "
             f"{summary['baselined']} baselined; waivers {waivers['active']} active, {waivers['expired']} expired, "

@@ -82,8 +82,9 @@ def _verdict(report: Report, options: RenderOptions) -> str:
         return "**INCOMPLETE**: not everything could be checked; do not ship on this result (exit 3)"
     if code == 1:
         return f"**FAIL**: findings at or above {options.fail_on} (exit 1)"
-    threshold = "" if options.fail_on == NEVER else f" at or above {options.fail_on}"
-    return f"**PASS**: no open finding{threshold} (exit 0)"
+    if options.fail_on == NEVER:
+        return "**PASS**: report only, findings do not fail the run (--fail-on none, exit 0)"
+    return f"**PASS**: no open finding at or above {options.fail_on} (exit 0)"
 
 
 def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None:

@@ -116,6 +116,38 @@ def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
     return OpenedFile(path=path, text=text, encoding=chosen, compressed=compressed, _hasher=hasher)
 
 
+def _raw_stream(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed if gzip (``gzip.open`` closes the file it opened)."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == _GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")  # type: ignore[return-value]
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
+    """``(line, window)`` of the first byte that is not valid ``encoding`` text, or ``None``.
+
+    Reads the whole file: a sample can look like UTF-8 for 64 KB and hold a
+    cp1252 "è" on line 1202. ``window`` is the bytes around the bad one, to
+    tell which encoding the file is really in.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    newlines = 0
+    with _raw_stream(path) as stream:
+        while block := stream.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as err:
+                data = err.object
+                line = newlines + data[: err.start].count(b"\n") + 1
+                return line, bytes(data[max(0, err.start - 2000): err.start + 2000])
+            newlines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return newlines + 1, b""
+    return None
+
+
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (BOM or not), UTF-16 with BOM, Shift_JIS (cp932) or cp1252, from a sample.
 
@@ -127,6 +159,11 @@ def detect_encoding(sample: bytes) -> str:
             return name
     if _is_utf8(sample):
         return "utf-8"
+    return legacy_encoding(sample)
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The encoding of text that is not UTF-8: Shift_JIS (cp932) or cp1252 (ISO-8859-1 as a last resort)."""
     if _looks_japanese(sample):
         return "cp932"
     try:

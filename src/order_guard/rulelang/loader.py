@@ -10,6 +10,7 @@ file is collected and reported with its file, line and rule id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import string
@@ -181,8 +182,9 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
     for spec in specs:
         check = Check(dataset=spec.get("for", "orders"), when=spec.get("when"), fail_if=spec["fail_if"],
                       message=spec["message"], line=spec.line)
-        _check_semantics(check, operators, problem, spec.key_lines)
-        checks.append(check)
+        links = _CheckingLinks()
+        _check_semantics(check, operators, problem, spec.key_lines, links)
+        checks.append(dataclasses.replace(check, uses=tuple(sorted(links.used - {check.dataset}))))
     value_field = raw.get("value_at_risk")
     if value_field and not any(value_field in fields_of(check.dataset) for check in checks):
         problem(f"value_at_risk: unknown field {value_field!r}", raw.key_lines.get("value_at_risk"))
@@ -196,7 +198,11 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
 
 
 class _CheckingLinks:
-    """Stands in for the engine while validating: checks look-ups and aggregates make sense."""
+    """Stands in for the engine while validating: checks look-ups and aggregates make sense,
+    and notes the datasets a check reads."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
 
     def index(self, dataset: str, key: str, on: str, requester: str) -> dict:
         if dataset not in DATASET_KINDS:
@@ -205,6 +211,7 @@ class _CheckingLinks:
             raise RuleSemanticError(f"exists_in: {dataset} has no field {key!r}")
         if dataset == requester == "orders":
             raise RuleSemanticError("a check of orders cannot look up orders: they are streamed once")
+        self.used.add(dataset)
         return {}
 
     def aggregate(self, spec: Mapping[str, Any], where: Any, requester: str) -> dict:
@@ -215,14 +222,16 @@ class _CheckingLinks:
         for name in (spec["group_by"], spec["sum"]):
             if name not in fields_of(grouped_kind):
                 raise RuleSemanticError(f"aggregate: {grouped_kind} has no field {name!r}")
+        self.used.add(source)
         return {}
 
 
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, lines: Mapping[str, int]) -> None:
-    ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), _CheckingLinks())
+def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, lines: Mapping[str, int],
+                     links: _CheckingLinks) -> None:
+    ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), links)
     for part in ("when", "fail_if"):
         node = getattr(check, part)
         if node is None:

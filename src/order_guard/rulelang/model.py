@@ -20,6 +20,8 @@ class Check:
     message: str
     when: dict[str, Any] | None = None
     line: int | None = None
+    #: Other datasets the check reads (look-ups, aggregates).
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class Rule:
     pack: str = ""
 
     def datasets(self) -> list[str]:
-        return sorted({check.dataset for check in self.checks})
+        """Every dataset the rule walks or reads."""
+        return sorted({check.dataset for check in self.checks} | {name for check in self.checks for name in check.uses})
 
 
 @dataclass(frozen=True)
