@@ -106,11 +106,17 @@ def test_a_baseline_fails_only_on_new_findings_and_counts_the_gone(run_cli, tmp_
     baseline = tmp_path / "baseline.json"
     assert _check(run_cli, "--write-baseline", baseline).exit_code == 1
     entries = json.loads(baseline.read_text())["entries"]
-    assert len(entries) == 10 and {"rule_id": "AMZ-PEND-006", "sku": "MUG-RED"} in entries
+    # Critical findings are never baselined: the 2 critical of the example's 10 stay out.
+    assert len(entries) == 8 and {"rule_id": "AMZ-PEND-006", "sku": "MUG-RED"} in entries
+    assert not any(entry["rule_id"] in ("AMZ-PEND-001", "AMZ-PEND-007") for entry in entries)
 
     same = _check(run_cli, "--baseline", baseline)
-    assert same.exit_code == 0
-    assert same.json()["summary"]["baseline"] == {"entries": 10, "matched": 10, "gone": 0}
+    assert same.json()["summary"]["baseline"] == {"entries": 8, "matched": 8, "gone": 0}
+    assert {f["rule_id"] for f in same.json()["findings"] if "suppression" not in f} == {
+        "AMZ-PEND-001", "AMZ-PEND-007"}
+    assert same.exit_code == 1
+    assert _check(run_cli, "--baseline", baseline, "--fail-on", "high", "--rules",
+                  _only_rule(tmp_path, "AMZ-PEND-004")).exit_code == 0
 
     # A new Pending order shipped: only it fails. The stock finding is gone with the stock file.
     data = tmp_path / "data"
@@ -122,8 +128,8 @@ def test_a_baseline_fails_only_on_new_findings_and_counts_the_gone(run_cli, tmp_
     result = run_cli("check", data, "--as-of", AS_OF, "--format", "json", "-q", "--baseline", baseline)
     report = result.json()
     assert result.exit_code == 1
-    assert {(f["rule_id"], f["order_id"]) for f in report["findings"] if "suppression" not in f} == {
-        ("AMZ-PEND-001", "405-1000009-0000009"), ("AMZ-PEND-004", "405-1000009-0000009")}
+    assert {(f["rule_id"], f["order_id"]) for f in report["findings"]
+            if "suppression" not in f and f["severity"] != "critical"} == {("AMZ-PEND-004", "405-1000009-0000009")}
     assert report["summary"]["baseline"]["gone"] == 1
 
 

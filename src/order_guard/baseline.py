@@ -3,7 +3,9 @@
 A new rule can ship without blocking a warehouse on its backlog: write the
 current findings once (``--write-baseline``), then check with ``--baseline``.
 Entries are keyed by rule id and order id (or SKU); an entry whose finding is
-gone is counted, so the backlog can be seen shrinking.
+gone is counted, so the backlog can be seen shrinking. Critical findings are
+never baselined: a Pending order in the shipping file must stop the parcel
+every time (a waiver, with its owner and expiry, is the way to accept one).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from order_guard import __version__
 from order_guard.errors import UsageError
 
 FORMAT_VERSION = 1
+NEVER_BASELINED = "critical"
 
 
 def _key(entry: dict[str, Any]) -> tuple[str, str, str]:
@@ -24,7 +27,7 @@ def _key(entry: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def baseline_document(findings: list[dict[str, Any]], as_of: str) -> dict[str, Any]:
-    entries = sorted({_key(finding) for finding in findings})
+    entries = sorted({_key(finding) for finding in findings if finding["severity"] != NEVER_BASELINED})
     return {
         "order_guard_baseline": FORMAT_VERSION,
         "tool_version": __version__,
@@ -54,7 +57,7 @@ def apply_baseline(findings: list[dict[str, Any]], baseline: set[tuple[str, str,
     seen = set()
     for finding in findings:
         key = _key(finding)
-        if key in baseline and "suppression" not in finding:
+        if key in baseline and "suppression" not in finding and finding["severity"] != NEVER_BASELINED:
             finding["suppression"] = {"kind": "baseline", "source": source}
             seen.add(key)
     return {"entries": len(baseline), "matched": len(seen), "gone": len(baseline - {_key(f) for f in findings})}

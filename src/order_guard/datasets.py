@@ -64,6 +64,8 @@ class Dataset:
     records_unreadable: int = 0
     errors: list[ReadError] = field(default_factory=list)
     errors_not_kept: int = 0
+    #: Things the user should know that do not make a record unreadable.
+    warnings: list[ReadError] = field(default_factory=list)
 
     def records(self) -> Iterator[dict[str, Any]]:
         return self.read_records(self)
@@ -181,6 +183,9 @@ def json_records(
         if not fmt.detect(document):
             dataset.unreadable(f"not a {fmt.name} document", line)
             continue
+        for note in fmt.notes(document):
+            if len(dataset.warnings) < MAX_KEPT_ERRORS:
+                dataset.warnings.append(ReadError(dataset.location, line, note))
         for pointer, raw in fmt.extract(document):
             try:
                 record = normalize(fmt.kind, fmt.map(raw))

@@ -78,11 +78,14 @@ class Registry:
 
 
 def _hook_results(pm: PluginManager, hook_name: str) -> Iterator[tuple[str, Any]]:
-    # Call each implementation on its own, so every item carries its provider.
-    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+    # Call each implementation on its own (through pluggy, so tracing sees it), so that
+    # every item carries the name of the plugin that provided it.
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    for impl in reversed(impls):
+        others = [other.plugin for other in impls if other is not impl]
         try:
-            results = impl.function()
-            items = list(results) if results is not None else []
+            results = pm.subset_hook_caller(hook_name, remove_plugins=others)()
+            items = [item for result in results for item in (result or ())]
         except Exception as err:
             raise PluginError(f"plugin {impl.plugin_name}: {hook_name} failed: {err!r}") from err
         for item in items:

@@ -24,6 +24,7 @@ NEVER = "none"
 @dataclass(frozen=True)
 class RenderOptions:
     fail_on: str = "high"
+    fail_on_stale_waivers: bool = False
 
 
 @dataclass
@@ -44,6 +45,10 @@ class Report:
     def open_findings(self) -> list[dict[str, Any]]:
         """Findings neither waived nor in the baseline: the ones that can fail the run."""
         return [finding for finding in self.findings if "suppression" not in finding]
+
+    def verdict(self, options: RenderOptions) -> ExitCode:
+        """The exit code the run ends with, as every reporter should state it."""
+        return self.exit_code(options.fail_on, options.fail_on_stale_waivers)
 
     def exit_code(self, fail_on: str, fail_on_stale_waivers: bool = False) -> ExitCode:
         """3 when anything could not be checked (the findings may be incomplete), else 1 or 0."""
@@ -70,13 +75,19 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
     errors = [safe_value(error.as_dict()) for dataset in result.datasets for error in dataset.errors]
     errors += [safe_value(error.as_dict()) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
-    waiver_states = apply_waivers(findings, list(waivers), result.as_of)
+    # Waiver texts come from a file people edit: neutralised like any other input.
+    waiver_states = safe_value(apply_waivers(findings, list(waivers), result.as_of))
+    for finding in findings:
+        for key in ("suppression", "expired_waiver"):
+            if key in finding:
+                finding[key] = safe_value(finding[key])
     baseline_counts = apply_baseline(findings, *baseline) if baseline else None
     risk: dict[str, Decimal] = {}
     for finding in result.findings:
         if finding.value_at_risk:
             amount, currency = finding.value_at_risk
-            risk[currency or "?"] = risk.get(currency or "?", Decimal(0)) + amount
+            currency = safe_text(currency or "?")
+            risk[currency] = risk.get(currency, Decimal(0)) + amount
     summary = {
         "records_read": result.records_read,
         "records_checked": result.records_checked,
@@ -111,6 +122,7 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
         "findings": findings,
         "waivers": waiver_states,
         "errors": errors,
+        "warnings": [safe_value(w.as_dict()) for dataset in result.datasets for w in dataset.warnings],
     }
     return Report(data)
 
@@ -141,5 +153,5 @@ def _finding(finding) -> dict[str, Any]:
     }
     if finding.value_at_risk:
         amount, currency = finding.value_at_risk
-        out["value_at_risk"] = {"amount": str(amount), "currency": currency}
+        out["value_at_risk"] = {"amount": str(amount), "currency": safe_text(currency) if currency else None}
     return out

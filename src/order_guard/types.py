@@ -116,6 +116,8 @@ class JsonFormat:
     extract: Callable[[Any], Iterator[tuple[str, Any]]]
     map: Callable[[Any], dict]
     description: str = ""
+    #: Warnings about a whole document (a page that says more pages exist).
+    notes: Callable[[Any], list[str]] = field(default=lambda document: [])
     container: str = field(default="json", init=False)
 
     def __post_init__(self) -> None:

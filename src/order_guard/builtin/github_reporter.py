@@ -72,7 +72,7 @@ def _annotation(finding: dict[str, Any]) -> str:
 
 
 def _summary(report: Report, options: RenderOptions) -> str:
-    summary, code = report.summary, report.exit_code(options.fail_on)
+    summary, code = report.summary, report.verdict(options)
     verdict = {3: "INCOMPLETE - not everything could be checked", 1: f"FAIL - findings at or above {options.fail_on}"}
     passed = ("PASS - report only, findings do not fail the run (--fail-on none)" if options.fail_on == NEVER
               else f"PASS - no open finding at or above {options.fail_on}")

@@ -135,7 +135,7 @@ def _run_suite(root: ET.Element, report: Report, options: RenderOptions) -> None
     suite = _suite(root, RUN_SUITE, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
     props = ET.SubElement(suite, "properties")
     values = {"as_of": data["as_of"], "version": data["tool"]["version"], "fail_on": options.fail_on,
-              "exit_code": int(report.exit_code(options.fail_on)), "waived": summary["waived"],
+              "exit_code": int(report.verdict(options)), "waived": summary["waived"],
               "baselined": summary["baselined"], **{f"waivers.{k}": v for k, v in summary["waivers"].items()},
               **{f"value_at_risk.{k}": v for k, v in summary["value_at_risk"].items()}}
     for index, entry in enumerate(data["inputs"]):

@@ -77,7 +77,7 @@ def _status(finding: dict[str, Any]) -> str:
 
 
 def _verdict(report: Report, options: RenderOptions) -> str:
-    code = int(report.exit_code(options.fail_on))
+    code = int(report.verdict(options))
     if code == 3:
         return "**INCOMPLETE**: not everything could be checked; do not ship on this result (exit 3)"
     if code == 1:

@@ -146,6 +146,8 @@ def _notifications(report: Report, rule_index: dict[str, int], artifacts: dict[s
     if report.summary["errors_not_shown"]:
         notes.append({"level": "error", "message": {
             "text": f"{report.summary['errors_not_shown']} more error(s) not kept; see --format json"}})
+    if not notes and not report.summary["complete"]:  # never an unexplained executionSuccessful: false
+        notes.append({"level": "error", "message": {"text": "the run is incomplete: not every record was checked"}})
     for rule in report.data["rules"]:
         if rule["missing_datasets"]:
             notes.append({"level": "warning", "associatedRule": {"id": rule["id"], "index": rule_index[rule["id"]]},
@@ -168,7 +170,7 @@ def render_sarif(report: Report, out: TextIO, options: RenderOptions) -> None:
             "properties": {"fail_on": options.fail_on},
         }],
         "artifacts": [
-            {"location": {"uri": artifact_uri(entry["path"])}, "roles": ["target"],
+            {"location": {"uri": artifact_uri(entry["path"])}, "roles": ["analysisTarget"],
              **({"hashes": {"sha-256": entry["sha256"]}} if entry["sha256"] else {}),
              "properties": _clean({key: value for key, value in entry.items() if key not in ("path", "sha256")})}
             for entry in data["inputs"]

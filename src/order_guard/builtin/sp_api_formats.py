@@ -124,6 +124,16 @@ def _map_v0_item(item: dict) -> dict[str, Any]:
     }
 
 
+def _more_pages(token_path: tuple[str, ...], operation: str):
+    def notes(document: Any) -> list[str]:
+        if _get(document, *token_path):
+            return [f"this {operation} page says more pages exist ({'.'.join(token_path)}); "
+                    "orders on the other pages are not in this file"]
+        return []
+
+    return notes
+
+
 SP_API_V0 = JsonFormat(
     name="sp-api-v0",
     kind="orders",
@@ -131,6 +141,7 @@ SP_API_V0 = JsonFormat(
     detect=lambda document: _looks_like(document, _is_v0_order, *_V0_ENVELOPES),
     extract=lambda document: _orders_in(document, _is_v0_order, *_V0_ENVELOPES),
     map=_map_v0,
+    notes=_more_pages(("payload", "NextToken"), "getOrders"),
 )
 
 
@@ -199,6 +210,7 @@ SP_API_V2026 = JsonFormat(
     detect=lambda document: _looks_like(document, _is_v2026_order, *_V2026_ENVELOPES),
     extract=lambda document: _orders_in(document, _is_v2026_order, *_V2026_ENVELOPES),
     map=_map_v2026,
+    notes=_more_pages(("pagination", "nextToken"), "searchOrders"),
 )
 
 

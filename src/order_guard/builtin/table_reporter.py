@@ -56,6 +56,8 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
         if len(data["errors"]) > 20:
             out.write(f"  ... {len(data['errors']) - 20} more in --format json\n")
         out.write("\n")
+    for warning in data["warnings"][:20]:
+        out.write(f"warning: {safe(_where(warning))}: {safe(warning['message'])}\n")
     severities = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items()) or "none"
     risk = ", ".join(f"{amount} {currency}" for currency, amount in summary["value_at_risk"].items())
     out.write(f"records: {summary['records_read']} read, {summary['records_checked']} checked, "
@@ -91,7 +93,7 @@ def _shorten(text: str) -> str:
 
 
 def _verdict(report: Report, options: RenderOptions) -> str:
-    code = report.exit_code(options.fail_on)
+    code = report.verdict(options)
     if code == 3:
         return "result: INCOMPLETE - not everything could be checked; do not ship on this result (exit 3)"
     if code == 1:

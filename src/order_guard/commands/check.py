@@ -21,7 +21,8 @@ from order_guard.evidence import write_bundle
 from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
 
-_SUFFIX_FORMATS = {".json": "json", ".txt": "table"}
+_SUFFIX_FORMATS = {".json": "json", ".txt": "table", ".xml": "junit", ".sarif": "sarif", ".md": "markdown",
+                   ".html": "html"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if name not in reporters:
             raise UsageError(f"unknown format {name!r}; formats: {', '.join(sorted(reporters))}")
     report, packs = run_check(request, registry)
-    options = RenderOptions(fail_on=fail_on)
+    options = RenderOptions(fail_on=fail_on, fail_on_stale_waivers=args.fail_on_stale_waivers)
     for name, path in outputs:
         write_atomically(Path(path), lambda out, render=reporters[name].render: render(report, out, options))
     if args.write_baseline:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                      fail_on=fail_on, show_buyer_data=args.show_buyer_data, waivers=request.waivers,
                      baseline=request.baseline)
     reporters[main_format].render(report, sys.stdout, options)
-    return report.exit_code(fail_on, args.fail_on_stale_waivers)
+    return report.verdict(options)
 
 
 def _dataset_flag(value: str, encoding: str | None) -> DatasetRequest:
