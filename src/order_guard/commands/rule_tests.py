@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from order_guard.checking import default_rule_paths
+from order_guard.checking import default_rule_paths, require_rules
 from order_guard.errors import ExitCode
 from order_guard.guard import Guard
 from order_guard.registry import Registry
@@ -24,6 +24,7 @@ def run_rule_tests(paths: list[Path], registry: Registry) -> int:
     paths = paths or default_rule_paths(registry)
     pack_paths = [path for path in paths if not path.name.endswith(CASES_SUFFIX)]
     guard = Guard(rules=pack_paths or default_rule_paths(registry), registry=registry)
+    require_rules(guard.packs, pack_paths)
     failures: list[str] = []
     examples_run: dict[str, int] = {}
     for rule in guard.rules:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from order_guard.checking import default_rule_paths, load_registry
+from order_guard.checking import default_rule_paths, load_registry, require_rules
 from order_guard.errors import ExitCode, UsageError
 from order_guard.manager import split_plugin_flags
 from order_guard.ruledocs import rules_markdown, yaml_text
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise UsageError(f"no such file: {', '.join(missing)}")
         packs = load_packs(paths, registry.operators)  # raises RuleFileError with every problem
+        require_rules(packs, paths)
         count = sum(len(pack.rules) for pack in packs)
         print(f"ok: {count} rules in {len(rule_files(paths))} file(s)")
         return ExitCode.CLEAN
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         return run_rule_tests([Path(path) for path in args.paths], registry)
     paths = [Path(path) for path in args.rules] or default_rule_paths(registry)
     packs = load_packs(paths, registry.operators)
+    require_rules(packs, paths)
     if args.rules_command == "docs":
         return _write_docs(rules_markdown(packs), args.output)
     rules = [rule for pack in packs for rule in pack.rules]
