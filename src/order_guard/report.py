@@ -82,12 +82,13 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
             if key in finding:
                 finding[key] = safe_value(finding[key])
     baseline_counts = apply_baseline(findings, *baseline) if baseline else None
+    # An order's value counts once, however many rules it fails (waived ones too: a waiver
+    # accepts the risk, it does not remove it).
+    at_risk = {finding.subject: finding.value_at_risk for finding in result.findings if finding.value_at_risk}
     risk: dict[str, Decimal] = {}
-    for finding in result.findings:
-        if finding.value_at_risk:
-            amount, currency = finding.value_at_risk
-            currency = safe_text(currency or "?")
-            risk[currency] = risk.get(currency, Decimal(0)) + amount
+    for amount, currency in at_risk.values():
+        currency = safe_text(currency or "?")
+        risk[currency] = risk.get(currency, Decimal(0)) + amount
     summary = {
         "records_read": result.records_read,
         "records_checked": result.records_checked,

@@ -8,12 +8,11 @@ files were already neutralised (control characters, formulas) in the report.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from order_guard import hookimpl
-from order_guard.builtin.html import e
+from order_guard.builtin.html import anchor, digest, e, evidence, kv, table, where
 from order_guard.builtin.html.chart import Bar, charts
 from order_guard.builtin.html.style import COLOURS, CSS
 from order_guard.errors import ExitCode
@@ -26,25 +25,20 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 MAX_ERRORS = 200
 
 
-def anchor(rule_id: str) -> str:
-    return "rule-" + re.sub(r"[^A-Za-z0-9_.-]", "-", rule_id)
-
-
-def where(location: dict[str, Any]) -> str:
-    if location.get("line"):
-        return f"{location['path']}:{location['line']}"
-    return f"{location['path']}#{location['pointer']}" if location.get("pointer") else str(location.get("path", ""))
-
-
 def verdict(report: Report, options: RenderOptions) -> tuple[str, str]:
-    """PASS, FAIL or INCOMPLETE and why, as the table reporter and the exit code decide."""
-    code = report.exit_code(options.fail_on)
+    """PASS, FAIL, INCOMPLETE or REPORT ONLY (``--fail-on none``) and why, as the table reporter decides."""
+    stale = getattr(options, "fail_on_stale_waivers", False)
+    code = report.exit_code(options.fail_on, stale)
     if code == ExitCode.INCOMPLETE:
         return "INCOMPLETE", f"not everything could be checked; do not ship on this result (exit {int(code)})"
+    if code == ExitCode.FINDINGS and report.exit_code(options.fail_on) == ExitCode.CLEAN:
+        return "FAIL", f"{report.summary['waivers']['stale']} stale waiver(s) and --fail-on-stale-waivers (exit 1)"
     if code == ExitCode.FINDINGS:
         return "FAIL", f"open findings at or above {options.fail_on} (exit {int(code)})"
-    threshold = "" if options.fail_on == NEVER else f" at or above {options.fail_on}"
-    return "PASS", f"no open finding{threshold} (exit {int(code)})"
+    if options.fail_on == NEVER:
+        open_count = len(report.open_findings)
+        return "REPORT ONLY", f"--fail-on none: {open_count} open finding(s) do not fail the run (exit 0)"
+    return "PASS", f"no open finding at or above {options.fail_on} (exit {int(code)})"
 
 
 def render_html(report: Report, out: TextIO, options: RenderOptions) -> None:
@@ -56,13 +50,18 @@ def render_html(report: Report, out: TextIO, options: RenderOptions) -> None:
               f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">\n'
               f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
               f"<title>{e(title)}</title><style>{CSS}</style></head>\n<body>\n")
-    out.write(f'<header class="v-{word}"><span class="word">{word}</span>'
+    out.write(f'<header class="v-{word.split()[0]}"><span class="word">{word}</span>'
               f"<div><h1>order-guard report</h1><p>{e(why)}</p></div><dl>"
               f"<dt>as of</dt><dd>{e(data['as_of'])}</dd>"
               f"<dt>tool</dt><dd>{e(data['tool']['name'])} {e(data['tool']['version'])}</dd>"
               f"<dt>fail on</dt><dd>{e(options.fail_on)}</dd></dl></header>\n")
     if data["errors"] or data["summary"]["errors_not_shown"]:
         out.write(_errors(report))
+    if data.get("warnings"):
+        items = "".join(f'<li><span class="mono">{e(where(w))}</span>: {e(w["message"])}</li>'
+                        for w in data["warnings"][:MAX_ERRORS])
+        out.write(f'<section id="warnings" class="notice"><h2>{len(data["warnings"])} warning(s)</h2>'
+                  f"<ul>{items}</ul></section>\n")
     out.write(_nav(rules))
     out.write(_summary(report, rules))
     out.write(_inputs(data))
@@ -83,7 +82,8 @@ def _nav(rules: list[dict[str, Any]]) -> str:
 
 def _errors(report: Report) -> str:
     data, summary = report.data, report.summary
-    items = "".join(f'<li class="mono">{e(where(err))}: {e(err["message"])}</li>' for err in data["errors"][:MAX_ERRORS])
+    items = "".join(f'<li class="mono">{e(where(error))}: {e(error["message"])}</li>'
+                    for error in data["errors"][:MAX_ERRORS])
     more = len(data["errors"]) - MAX_ERRORS + summary["errors_not_shown"]
     extra = f"<p>… and {more} more (see <code>--format json</code> and the run's messages).</p>" if more > 0 else ""
     head = "The run is incomplete: " if not summary["complete"] else ""
@@ -137,34 +137,19 @@ def _suppressed_note(kinds: list[str]) -> str:
     return f" ({', '.join(counts)})" if counts else ""
 
 
-def _table(headers: list[str], rows: list[list[str]], widths: list[int], row_classes: list[str] | None = None) -> str:
-    cols = "".join(f'<col style="width:{w}%">' for w in widths)
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    classes = row_classes or [""] * len(rows)
-    body = "".join(f'<tr class="{e(c)}">' + "".join(f"<td>{cell}</td>" for cell in r) + "</tr>"
-                   for r, c in zip(rows, classes))
-    return f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _inputs(data: dict[str, Any]) -> str:
     rows = [[e(i["path"]),
              f'<b>{e(i["kind"])}</b> · {e(i["format"])}<br><span class="muted">'
              + ", ".join(f"{k}: {e(i[k])}" for k in ("encoding", "delimiter", "compressed", "layout") if i.get(k))
              + "</span>",
              f'{e(i["records"])}<br><span class="{"warn" if i["unreadable"] else "muted"}">'
-             f'{e(i["unreadable"])} unreadable</span>', _digest(i["sha256"])] for i in data["inputs"]]
-    packs = [[e(p["name"]), e(p["version"]), e(p["path"]), _digest(p["sha256"])] for p in data["packs"]]
+             f'{e(i["unreadable"])} unreadable</span>', digest(i["sha256"])] for i in data["inputs"]]
+    packs = [[e(p["name"]), e(p["version"]), f'<span class="path">{e(p["path"])}</span>', digest(p["sha256"])]
+             for p in data["packs"]]
     return ('<section id="inputs"><h2>Inputs</h2>'
-            + _table(["path", "kind · format", "records", "SHA-256"], rows, [28, 24, 10, 38])
-            + "<h2>Rule packs</h2>" + _table(["pack", "version", "path", "SHA-256"], packs, [16, 8, 38, 38])
+            + table(["path", "kind · format", "records", "SHA-256"], rows, [28, 24, 10, 38])
+            + "<h2>Rule packs</h2>" + table(["pack", "version", "path", "SHA-256"], packs, [16, 8, 38, 38])
             + "</section>\n")
-
-
-def _digest(sha256: str | None) -> str:
-    """A SHA-256 in two halves: one line when there is room, two equal lines (never ragged) when not."""
-    if not sha256:
-        return '<span class="warn">not read</span>'
-    return f'<span class="mono digest">{e(sha256[:32])}<wbr>{e(sha256[32:])}</span>'
 
 
 def _waivers(report: Report) -> str:
@@ -173,17 +158,19 @@ def _waivers(report: Report) -> str:
     counts = summary["waivers"]
     text = (f'<p>{summary["waived"]} finding(s) waived; waivers: {counts["active"]} active, '
             f'{counts["expired"]} expired, {counts["stale"]} stale.</p>')
-    rows = [[f'<span class="tag {e(w["status"])}">{e(w["status"])}</span>',
+    rows = [[f'<span class="tag {e(w["status"])}">{e(w["status"])}</span><br>'
+             f'<span class="muted">matched {e(w["matched"])}</span>',
              f'<a href="#{e(anchor(ids.get(w["rule"], w["rule"])))}">{e(w["rule"])}</a>',
-             e(next((w[k] for k in ("order_id", "sku", "pattern") if k in w), "")),
-             e(w["reason"]), e(w["owner"]), e(w["expires"]), e(w["matched"]), e(w["source"])] for w in waivers]
-    table = _table(["status", "rule", "order / SKU / pattern", "reason", "owner", "expires", "matched", "source"],
-                   rows, [8, 11, 17, 23, 12, 9, 7, 13]) if waivers else '<p class="muted">No waivers file.</p>'
+             f'<span class="mono">{e(next((w[k] for k in ("order_id", "sku", "pattern") if k in w), ""))}</span>',
+             f'{e(w["reason"])}<br><span class="muted path">{e(w["source"])}</span>', e(w["owner"]), e(w["expires"])]
+            for w in waivers]
+    listing = (table(["status", "rule", "order / SKU / pattern", "reason", "owner", "expires"], rows,
+                    [10, 13, 18, 33, 15, 11]) if waivers else '<p class="muted">No waivers file.</p>')
     baseline = summary["baseline"]
     base = (f'<p>Baseline: {summary["baselined"]} finding(s) in the baseline; {baseline["entries"]} entries, '
             f'{baseline["matched"]} matched, {baseline["gone"]} gone. {summary["open"]} finding(s) open.</p>'
             if baseline is not None else '<p class="muted">No baseline.</p>')
-    return f'<section id="waivers"><h2>Waivers and baseline</h2>{text}{table}{base}</section>\n'
+    return f'<section id="waivers"><h2>Waivers and baseline</h2>{text}{listing}{base}</section>\n'
 
 
 def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> str:
@@ -206,10 +193,10 @@ def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> str:
         if "value_at_risk" in f:
             subject += f'<br><span class="muted">at risk: {e(f["value_at_risk"]["amount"])} ' \
                        f'{e(f["value_at_risk"]["currency"] or "")}</span>'
-        rows.append([subject, e(f["message"]), _evidence(f["evidence"]),
+        rows.append([subject, e(f["message"]), evidence(f["evidence"]),
                      f'<span class="mono">{e(where(f["location"]))}</span>', _status(f)])
         classes.append(f'suppressed {f["suppression"]["kind"]}' if "suppression" in f else "open")
-    return head + _table(["order / SKU", "message", "evidence", "location", "status"], rows,
+    return head + table(["order / SKU", "message", "evidence", "location", "status"], rows,
                          [15, 24, 25, 16, 20], classes) + "</section>\n"
 
 
@@ -221,7 +208,7 @@ def _status(finding: dict[str, Any]) -> str:
     """Open, waived (with the waiver's reason, owner, expiry) or baselined; an expired waiver is shown too."""
     suppression, lapsed = finding.get("suppression"), finding.get("expired_waiver")
     if suppression and suppression["kind"] == "baseline":
-        return f'<span class="tag baselined">baselined</span>{_kv([("baseline", suppression["source"])])}'
+        return f'<span class="tag baselined">baselined</span>{kv([("baseline", suppression["source"])])}'
     if suppression:
         return f'<span class="tag waived">waived</span> {_waiver_note(suppression, "expires")}'
     text = '<span class="tag open">open</span>'
@@ -230,34 +217,8 @@ def _status(finding: dict[str, Any]) -> str:
 
 
 def _waiver_note(waiver: dict[str, Any], expiry: str) -> str:
-    return f'<p>{e(waiver["reason"])}</p>' + _kv([("owner", waiver["owner"]), (expiry, waiver["expires"]),
+    return f'<p>{e(waiver["reason"])}</p>' + kv([("owner", waiver["owner"]), (expiry, waiver["expires"]),
                                                  ("waiver", waiver["source"])])
-
-
-def _kv(pairs: list[tuple[str, Any]]) -> str:
-    return '<dl class="kv">' + "".join(f"<dt>{e(key)}</dt><dd>{e(value)}</dd>" for key, value in pairs) + "</dl>"
-
-
-def _evidence(evidence: dict[str, Any]) -> str:
-    items, empty = [], []
-    for key, value in evidence.items():
-        if value is None or value == "" or value == []:
-            empty.append(key)
-        else:
-            items.append((key, _compact(value)))
-    return _kv(items + ([("absent", ", ".join(empty))] if empty else []))
-
-
-def _compact(value: Any) -> str:
-    if isinstance(value, dict):
-        if "path" in value and set(value) <= {"path", "line", "pointer"}:
-            return where(value)
-        return ", ".join(f"{key}={_compact(item)}" for key, item in value.items())
-    if isinstance(value, list):
-        return "; ".join(_compact(item) for item in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "–" if value is None else str(value)
 
 
 @hookimpl

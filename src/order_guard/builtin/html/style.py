@@ -13,10 +13,10 @@ h3{font-size:15px;margin:14px 0 6px}p{margin:4px 0}
 .mono,code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:11.5px}
 table{border-collapse:collapse;width:100%;margin:6px 0}
 th,td{border:1px solid #d0d7de;padding:4px 6px;text-align:left;vertical-align:top}
-td{overflow-wrap:break-word}.mono{overflow-wrap:anywhere}.mono.digest{overflow-wrap:normal}th{background:#f3f5f7;font-weight:600}
+td{overflow-wrap:break-word}.mono,.path{overflow-wrap:anywhere}.mono.digest{overflow-wrap:normal}th{background:#f3f5f7;font-weight:600}
 header{display:flex;gap:24px;align-items:center;padding:12px 18px;border:3px solid;border-radius:6px}
 .v-PASS{border-color:#1a7f37;background:#e6f6ea}.v-FAIL{border-color:#b31d28;background:#fdecea}
-.v-INCOMPLETE{border-color:#8a5a00;background:#fff4cc}
+.v-INCOMPLETE{border-color:#8a5a00;background:#fff4cc}.v-REPORT{border-color:#57606a;background:#f3f5f7}
 .word{font-size:32px;font-weight:800;letter-spacing:.05em;padding:2px 14px;border:2px solid;border-radius:4px}
 header dl{margin:0 0 0 auto;display:grid;grid-template-columns:auto auto;gap:0 10px;font-size:13px}
 dt{font-weight:600}dd{margin:0}
@@ -28,6 +28,8 @@ nav ol{columns:2;margin:4px 0;padding-left:22px}
 .chart text{fill:#1f2328}.chart .n{font-weight:700}
 .alert{border:3px solid #b31d28;background:#fdecea;padding:8px 14px;border-radius:6px;margin-top:14px}
 .alert h2{border:0;margin-top:4px;color:#8b0000}
+.notice{border:2px solid #8a5a00;background:#fff8e0;padding:4px 14px;border-radius:6px;margin-top:14px}
+.notice h2{border:0;margin-top:4px;font-size:15px}
 .rule{border:1px solid #d0d7de;border-left:6px solid;border-radius:4px;padding:10px 14px;margin:14px 0}
 .rule h3{margin-top:0}.rule>dl{display:grid;grid-template-columns:130px 1fr;gap:4px 12px;margin:6px 0}
 .rule ul{margin:0;padding-left:18px}.warn{color:#8b0000;font-weight:700}
@@ -36,7 +38,8 @@ nav ol{columns:2;margin:4px 0;padding-left:22px}
 .sev-critical,.sev-high{color:#fff}.sev-medium,.sev-low,.sev-info{color:#1f2328}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:0 8px;margin:0;font-size:12px}
 dl.kv dt{font-weight:400;color:#57606a}td p{margin:2px 0}
-.tag{white-space:nowrap;font-size:11px;font-weight:700;text-transform:uppercase;border:1px solid;border-radius:3px;padding:0 4px}
+.tag{white-space:nowrap;font-size:11px;font-weight:700;text-transform:uppercase;border:1px solid;border-radius:3px;
+ padding:0 4px}
 tr.suppressed td{background:#eef1f4}.tag.open{color:#b31d28}.tag.waived,.tag.baselined,.tag.active{color:#1a5fb4}
 .tag.expired,.tag.stale{color:#8a5a00}
 footer{margin-top:30px;font-size:12px;color:#57606a}
