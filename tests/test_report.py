@@ -134,3 +134,17 @@ def test_unwritable_output_is_a_clear_error(run_cli, tmp_path):
     result = run_cli("check", EXAMPLES, "--output", f"json={tmp_path / 'missing-dir' / 'r.json'}", "-q")
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_hostile_values_are_neutralised_in_table_and_json(run_cli, tmp_path, fmt):
+    header = ["amazon-order-id", "order-status", "fulfillment-channel", "currency", "item-price", "product-name"]
+    rows = ["\t".join(["=HYPERLINK(\"http://evil\")", "On \x1b[31mHold", "MFN", "EUR", "1.00", "@SUM(A1)"])]
+    path = tmp_path / "orders.txt"
+    path.write_text("\t".join(header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("check", path, "--as-of", AS_OF, "--format", fmt, "-q")
+    assert result.exit_code == 1  # AMZ-PEND-007: an unknown status
+    assert "\x1b" not in result.stdout
+    text = json.loads(result.stdout)["findings"][0]["order_id"] if fmt == "json" else result.stdout
+    assert "'=HYPERLINK" in text
+    assert not any(line.lstrip().startswith("=HYPERLINK") for line in result.stdout.splitlines())
