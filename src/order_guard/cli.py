@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from order_guard import __version__
 from order_guard.errors import ExitCode, OrderGuardError, RuleFileError
 from order_guard.rulelang.schema import SEVERITIES
+from order_guard.secrets import configure_logging, scrub
 
 SEVERITY_CHOICES = (*SEVERITIES, "none")
 
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging()
     try:
         if args.command == "check":
             from order_guard.commands.check import run
@@ -102,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"order-guard: {problem}", file=sys.stderr)
         return int(err.exit_code)
     except OrderGuardError as err:
-        print(f"order-guard: error: {err}", file=sys.stderr)
+        print(f"order-guard: error: {scrub(str(err))}", file=sys.stderr)
         return int(err.exit_code)
     except BrokenPipeError:
         # The reader went away (`| head`): the report was not delivered whole.
@@ -112,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except Exception:  # a bug: show it, and never let it pass for "findings" or "clean"
-        traceback.print_exc()
+        sys.stderr.write(scrub(traceback.format_exc()))
         print("order-guard: internal error (a bug; please report it): nothing was proved clean", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
 

@@ -15,6 +15,7 @@ from order_guard.errors import ExitCode
 from order_guard.redaction import json_value
 from order_guard.rulelang.model import SEVERITY_RANK, Pack
 from order_guard.sanitize import safe_text, safe_value
+from order_guard.secrets import scrub
 from order_guard.waivers import Waiver, apply_waivers
 
 #: ``--fail-on none`` never fails on findings (a report-only run); 3 still wins.
@@ -72,8 +73,8 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
         key=lambda f: (-SEVERITY_RANK[f["severity"]], f["rule_id"], f["location"]["path"],
                        f["location"]["line"] or 0, f.get("order_id") or f.get("sku") or ""),
     )
-    errors = [safe_value(error.as_dict()) for dataset in result.datasets for error in dataset.errors]
-    errors += [safe_value(error.as_dict()) for error in result.rule_errors]
+    errors = [_error(error) for dataset in result.datasets for error in dataset.errors]
+    errors += [_error(error) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
     # Waiver texts come from a file people edit: neutralised like any other input.
     waiver_states = safe_value(apply_waivers(findings, list(waivers), result.as_of))
@@ -123,9 +124,14 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
         "findings": findings,
         "waivers": waiver_states,
         "errors": errors,
-        "warnings": [safe_value(w.as_dict()) for dataset in result.datasets for w in dataset.warnings],
+        "warnings": [_error(warning) for dataset in result.datasets for warning in dataset.warnings],
     }
     return Report(data)
+
+
+def _error(error) -> dict[str, Any]:
+    entry = error.as_dict()
+    return safe_value({**entry, "path": scrub(entry["path"]), "message": scrub(entry["message"])})
 
 
 def _by_severity(findings: list[dict[str, Any]]) -> dict[str, int]:
@@ -134,7 +140,7 @@ def _by_severity(findings: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _input(dataset) -> dict[str, Any]:
-    entry = {"path": dataset.location, "kind": dataset.kind, "format": dataset.format, "sha256": dataset.sha256,
+    entry = {"path": scrub(dataset.location), "kind": dataset.kind, "format": dataset.format, "sha256": dataset.sha256,
              "records": dataset.records_read, "unreadable": dataset.records_unreadable}
     entry.update({key: value for key, value in dataset.details.items() if value})
     return entry

@@ -18,12 +18,13 @@ from typing import Any
 
 from order_guard import hookimpl
 from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_records
+from order_guard.detection import detect_flat_format, detect_json_format
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
 from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
 from order_guard.files.opening import OpenedFile, first_undecodable, legacy_encoding, open_data_file
 from order_guard.registry import Registry
-from order_guard.types import FlatFormat, JsonFormat, Source
+from order_guard.types import Source
 
 #: Files in a directory that are documentation, not data: skipped, and said so.
 NOT_DATA = (".md", ".pdf", ".html", ".htm")
@@ -110,15 +111,10 @@ def _details(opened: OpenedFile, **more: Any) -> dict[str, Any]:
     return {"encoding": opened.encoding, "compressed": "gzip" if opened.compressed else None, **more}
 
 
-def _candidates(registry: Registry, container: str, request: DatasetRequest) -> list[Any]:
-    return [fmt for fmt in registry.formats_for(container) if request.kind in (None, fmt.kind)]
-
-
 def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
     header = FlatReader(StringIO(first_line + opened.text.readline()))
-    names = frozenset(header.names)
-    fmt = _best_flat_format(path, header.names, registry, request)
+    fmt = detect_flat_format(path, header.names, registry, request.kind)
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[header.delimiter]
     encoding = request.encoding
 
@@ -134,50 +130,13 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                    details=_details(opened, delimiter=delimiter))
 
 
-def _best_flat_format(path: Path, names: list[str], registry: Registry, request: DatasetRequest) -> FlatFormat:
-    """The format whose required columns fit best. Formats of different kinds that fit
-    equally are ambiguous: reading a shipping file as orders would let a Pending order
-    ship, so the user must name the kind."""
-    header = frozenset(names)
-    scored = [(fmt.matches(header), fmt) for fmt in _candidates(registry, "flat", request)]
-    scored = [(score, fmt) for score, fmt in scored if score[0]]
-    if not scored:
-        raise SourceError(path, _unrecognised_header(names, registry, request.kind), line=1)
-    most_required = max(score[0] for score, _ in scored)
-    contenders = [(score, fmt) for score, fmt in scored if score[0] == most_required]
-    kinds = sorted({fmt.kind for _, fmt in contenders})
-    if len(kinds) > 1:
-        raise SourceError(path, "header fits several kinds of data (" + ", ".join(
-            f"{fmt.kind}: {fmt.name}" for _, fmt in contenders) + "); name it with --dataset KIND=PATH", line=1)
-    best_score = max(score for score, _ in contenders)
-    best = [fmt for score, fmt in contenders if score == best_score]
-    if len(best) > 1:
-        raise SourceError(path, "header fits several formats (" + ", ".join(f.name for f in best)
-                          + "); name the kind with --dataset KIND=PATH", line=1)
-    return best[0]
-
-
-def _unrecognised_header(names: list[str], registry: Registry, kind: str | None) -> str:
-    """Why no format fits, naming only columns some format knows: an unknown "header"
-    may be a data row holding buyer data, which must not be echoed."""
-    if not any(names):
-        return "the file is empty"
-    known = {alias for fmt in registry.formats_for("flat") for aliases in fmt.columns.values() for alias in aliases}
-    recognised = [name for name in names if name in known]
-    wanted = f" for kind {kind}" if kind else ""
-    if not recognised:
-        return f"no known flat-file format{wanted} fits this header: none of its {len(names)} columns is known " \
-               "(is the header row missing?)"
-    return f"no known flat-file format{wanted} fits this header (known columns: {', '.join(recognised[:8])})"
-
-
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
     second_line = opened.text.readline()
     if jsondocs.is_json_lines(first_line, second_line):
         sample = next(value for _, value in jsondocs.iter_lines(StringIO(first_line + second_line))
                       if not isinstance(value, UnreadableRecord))
-        fmt = _json_format(path, sample, request, registry)
+        fmt = detect_json_format(path, sample, registry, request.kind)
         encoding = request.encoding or opened.encoding
 
         def read_lines(dataset: Dataset) -> Iterator[dict[str, Any]]:
@@ -202,25 +161,10 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         dataset = _unreadable(path, request, err.message, err.line)
         dataset.sha256 = sha256
         return dataset
-    fmt = _json_format(path, document, request, registry)
+    fmt = detect_json_format(path, document, registry, request.kind)
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name,
                    read_records=lambda dataset: json_records(dataset, [(None, document)], fmt),
                    details=_details(opened), sha256=sha256)
-
-
-def _json_format(path: Path, document: Any, request: DatasetRequest, registry: Registry) -> JsonFormat:
-    if isinstance(document, dict) and isinstance(document.get("errors"), list) and len(document) == 1:
-        first = document["errors"][0] if document["errors"] else {}
-        code, message = (first.get("code"), first.get("message")) if isinstance(first, dict) else (first, "")
-        raise SourceError(path, f"an SP-API error response, not data: {code}: {message}")
-    matching = [fmt for fmt in _candidates(registry, "json", request) if fmt.detect(document)]
-    if not matching:
-        wanted = f" of kind {request.kind}" if request.kind else ""
-        raise SourceError(path, f"not a known JSON format{wanted} (expected an SP-API orders response, "
-                                "a list of orders, or confirmShipment bodies)")
-    if len(matching) > 1:
-        raise SourceError(path, "document fits several formats (" + ", ".join(f.name for f in matching) + ")")
-    return matching[0]
 
 
 @hookimpl(trylast=True)
