@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import AS_OF, SHARED_FIXTURES
 
 pytestmark = pytest.mark.conformance

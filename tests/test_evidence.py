@@ -6,7 +6,6 @@ import json
 import shutil
 
 import pytest
-
 from tests.conftest import AS_OF, EXAMPLES
 
 

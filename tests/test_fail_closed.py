@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from tests.conftest import AS_OF, EXAMPLES, write_tsv
 
 from order_guard.guard import Guard
-from tests.conftest import AS_OF, EXAMPLES, write_tsv
 
 ALL_ORDERS = ["amazon-order-id", "purchase-date", "last-updated-date", "order-status", "fulfillment-channel",
               "sku", "quantity", "product-name"]

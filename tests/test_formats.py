@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import AS_OF, write_tsv
 
 # --- Headers (DOMAIN.md 3.3) ------------------------------------------------------------------

@@ -10,7 +10,6 @@ import sys
 import zipfile
 
 import pytest
-
 from tests.conftest import AS_OF, EXAMPLES, REPO
 
 

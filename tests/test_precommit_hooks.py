@@ -6,7 +6,6 @@ import re
 import shlex
 
 import yaml
-
 from tests.conftest import REPO
 
 HOOKS = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}

@@ -6,9 +6,9 @@ import json
 
 import jsonschema
 import pytest
+from tests.conftest import AS_OF, EXAMPLES
 
 from order_guard.schemas import report_schema
-from tests.conftest import AS_OF, EXAMPLES
 
 ALL_RULES = {f"AMZ-PEND-00{n}" for n in range(1, 10)}
 

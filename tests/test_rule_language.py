@@ -14,13 +14,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from tests.conftest import AS_OF, REPO
 
 from order_guard.checking import default_rule_paths, load_registry
 from order_guard.errors import RuleFileError
 from order_guard.rulelang.examples import example_failures, example_findings
 from order_guard.rulelang.loader import load_packs
 from order_guard.rulelang.model import Rule
-from tests.conftest import AS_OF, REPO
 
 BUNDLED_PACK = REPO / "rules" / "amazon" / "pending.yaml"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.conftest import REPO
+
 from order_guard.builtin.amazon_pack import bundled_rules_dir
 from order_guard.checking import load_registry
 from order_guard.ruledocs import rules_markdown
 from order_guard.rulelang.loader import load_packs
-from tests.conftest import REPO
 
 PACK = bundled_rules_dir() / "amazon" / "pending.yaml"
 

@@ -6,7 +6,6 @@ import json
 import textwrap
 
 import pytest
-
 from tests.conftest import AS_OF, EXAMPLES
 
 WAIVERS = """\

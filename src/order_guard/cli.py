@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on-stale-waivers", action="store_true", help="exit 1 when a waiver matched nothing")
     check.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
-    check.add_argument("--evidence", metavar="DIR", help="write an evidence bundle of the run (see: order-guard verify)")
+    check.add_argument("--evidence", metavar="DIR",
+                       help="write an evidence bundle of the run (see: order-guard verify)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
     rules = commands.add_parser("rules", help="list, show and validate rules")
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "validate":
             sub.add_argument("paths", nargs="+", metavar="PATH")
         if name == "test":
-            sub.add_argument("paths", nargs="*", metavar="PATH", help="packs, folders or case files (default: installed packs)")
+            sub.add_argument("paths", nargs="*", metavar="PATH",
+                             help="packs, folders or case files (default: installed packs)")
         if name == "docs":
             sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 

@@ -252,5 +252,6 @@ class Engine:
         location = {"path": dataset.location, "line": record.get("_line")}
         if record.get("_pointer") is not None:
             location["pointer"] = record["_pointer"]
-        return Finding(rule=rule, kind=compiled.check.dataset, subject=subject, message=self.redactor.format(compiled.check.message, {**record, **computed}, rule),
+        message = self.redactor.format(compiled.check.message, {**record, **computed}, rule)
+        return Finding(rule=rule, kind=compiled.check.dataset, subject=subject, message=message,
                        evidence=evidence, location=location, value_at_risk=risk)

@@ -113,7 +113,8 @@ SHIPPING_CONFIRMATION = FlatFormat(
 LISTINGS_REPORT = FlatFormat(
     name="listings-report",
     kind="inventory",
-    description="Listings reports (GET_MERCHANT_LISTINGS_ALL_DATA, _DATA, _LITE, _LITER, GET_FLAT_FILE_OPEN_LISTINGS_DATA)",
+    description="Listings reports (GET_MERCHANT_LISTINGS_ALL_DATA, _DATA, _LITE, _LITER, "
+                "GET_FLAT_FILE_OPEN_LISTINGS_DATA)",
     requires=[["seller-sku", "sku"], ["quantity"]],
     excludes=ORDER_ID_COLUMNS,
     columns={

@@ -52,7 +52,8 @@ def _case(suite: ET.Element, classname: str, name: str, location: dict[str, Any]
 
 
 def _waiver_note(note: dict[str, Any]) -> str:
-    return f"{_text(note['reason'])} ({_text(note['owner'])}, expires {_text(note['expires'])}; {_text(note['source'])})"
+    return (f"{_text(note['reason'])} ({_text(note['owner'])}, expires {_text(note['expires'])}; "
+            f"{_text(note['source'])})")
 
 
 def _finding_case(suite: ET.Element, finding: dict[str, Any], rule: dict[str, Any]) -> str:

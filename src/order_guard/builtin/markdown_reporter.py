@@ -92,7 +92,8 @@ def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None
     out.write("# order-guard report\n\n")
     out.write(f"Result: {_verdict(report, options)}\n\n")
     packs = ", ".join(f"{md(p['name'])} {md(p['version'])} (sha256 `{md(p['sha256'][:12])}`)" for p in data["packs"])
-    out.write(f"As of {md(data['as_of'])}; order-guard {md(data['tool']['version'])}; rule packs: {packs or 'none'}\n\n")
+    version = md(data["tool"]["version"])
+    out.write(f"As of {md(data['as_of'])}; order-guard {version}; rule packs: {packs or 'none'}\n\n")
 
     out.write("## Inputs\n\n")
     _table(out, ["path", "kind", "format", "records", "unreadable", "sha256"],
@@ -145,4 +146,5 @@ def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None
 
 @hookimpl
 def order_guard_reporters() -> Iterator[Reporter]:
-    yield Reporter(name="markdown", render=render_markdown, description="a Markdown summary for pull requests and audits")
+    yield Reporter(name="markdown", render=render_markdown,
+                   description="a Markdown summary for pull requests and audits")

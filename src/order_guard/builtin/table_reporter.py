@@ -81,7 +81,8 @@ def _write_suppressions(report: Report, out: TextIO) -> None:
                   f"{waivers['expired']} expired, {waivers['stale']} stale\n")
         for waiver in report.data["waivers"]:
             if waiver["status"] != "active":
-                out.write(f"  {waiver['status']}: {safe(waiver['source'])} ({waiver['rule']}, expires {waiver['expires']})\n")
+                out.write(f"  {waiver['status']}: {safe(waiver['source'])} "
+                          f"({safe(waiver['rule'])}, expires {safe(waiver['expires'])})\n")
     baseline = summary["baseline"]
     if baseline is not None:
         out.write(f"baseline: {summary['baselined']} finding(s) in the baseline, {baseline['gone']} of "
@@ -99,7 +100,8 @@ def _verdict(report: Report, options: RenderOptions) -> str:
     if code == 1:
         return f"result: FAIL - findings at or above {options.fail_on} (exit 1)"
     if options.fail_on == NEVER:
-        return f"result: REPORT ONLY - --fail-on none: {len(report.open_findings)} open finding(s) do not fail the run (exit 0)"
+        return (f"result: REPORT ONLY - --fail-on none: {len(report.open_findings)} open finding(s) "
+                "do not fail the run (exit 0)")
     return f"result: PASS - no finding at or above {options.fail_on} (exit 0)"
 
 
