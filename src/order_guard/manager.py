@@ -30,6 +30,7 @@ ESSENTIAL_PLUGINS = (
 #: disabled with ``-p no:NAME`` (NAME is the last part of the module name).
 DEFAULT_PLUGINS = (
     "order_guard.builtin.sp_api_formats",
+    "order_guard.builtin.sp_api_events",
     "order_guard.builtin.flat_formats",
     "order_guard.builtin.table_reporter",
     "order_guard.builtin.json_reporter",

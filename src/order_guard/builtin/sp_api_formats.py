@@ -1,4 +1,4 @@
-"""Selling Partner API JSON: Orders v0, Orders v2026-01-01, confirmShipment bodies, ORDER_CHANGE.
+"""Selling Partner API orders JSON: Orders v0 and Orders v2026-01-01 (``sp_api_events`` has the rest).
 
 Each format accepts every shape the API returns for orders: a response page
 (``getOrders``/``searchOrders``), a single ``getOrder`` response, a bare list
@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from order_guard import hookimpl
-from order_guard.errors import UnreadableRecord
 from order_guard.types import JsonFormat
 
 
-def _get(data: Any, *path: str) -> Any:
+def get_path(data: Any, *path: str) -> Any:
     """``data[path[0]][path[1]]...``, or None where a step is missing."""
     for key in path:
         if not isinstance(data, dict):
@@ -24,10 +23,10 @@ def _get(data: Any, *path: str) -> Any:
     return data
 
 
-def _orders_in(document: Any, is_order, *envelopes: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+def orders_in(document: Any, is_order, *envelopes: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
     """Orders found in one of the ``envelopes`` paths, a bare list, or a bare order."""
     for envelope in envelopes:
-        found = _get(document, *envelope)
+        found = get_path(document, *envelope)
         if isinstance(found, list):
             pointer = "/" + "/".join(envelope)
             for index, order in enumerate(found):
@@ -43,11 +42,11 @@ def _orders_in(document: Any, is_order, *envelopes: tuple[str, ...]) -> Iterator
         yield "", document
 
 
-def _looks_like(document: Any, is_order, *envelopes: tuple[str, ...]) -> bool:
+def looks_like(document: Any, is_order, *envelopes: tuple[str, ...]) -> bool:
     """The shape of this API's documents: one bad order among many is that order's
     error (an unreadable record), not a reason to reject the whole file."""
     for envelope in envelopes:
-        found = _get(document, *envelope)
+        found = get_path(document, *envelope)
         if isinstance(found, list) and (not found or _any_order(found, is_order)):
             return True
         if isinstance(found, dict) and is_order(found):
@@ -120,13 +119,13 @@ def _map_v0_item(item: dict) -> dict[str, Any]:
         "title": item.get("Title"),
         "quantity": item.get("QuantityOrdered"),
         "quantity_shipped": item.get("QuantityShipped"),
-        "item_price": _get(item, "ItemPrice", "Amount"),
+        "item_price": get_path(item, "ItemPrice", "Amount"),
     }
 
 
 def _more_pages(token_path: tuple[str, ...], operation: str):
     def notes(document: Any) -> list[str]:
-        if _get(document, *token_path):
+        if get_path(document, *token_path):
             return [f"this {operation} page says more pages exist ({'.'.join(token_path)}); "
                     "orders on the other pages are not in this file"]
         return []
@@ -138,8 +137,8 @@ SP_API_V0 = JsonFormat(
     name="sp-api-v0",
     kind="orders",
     description="Orders API v0: getOrders pages, getOrder responses, bare lists of Order objects",
-    detect=lambda document: _looks_like(document, _is_v0_order, *_V0_ENVELOPES),
-    extract=lambda document: _orders_in(document, _is_v0_order, *_V0_ENVELOPES),
+    detect=lambda document: looks_like(document, _is_v0_order, *_V0_ENVELOPES),
+    extract=lambda document: orders_in(document, _is_v0_order, *_V0_ENVELOPES),
     map=_map_v0,
     notes=_more_pages(("payload", "NextToken"), "getOrders"),
 )
@@ -157,23 +156,25 @@ _V2026_ENVELOPES = (("orders",), ("order",))
 def _map_v2026(order: dict) -> dict[str, Any]:
     fulfillment = order.get("fulfillment") or {}
     buyer = order.get("buyer") or {}
-    address = _get(order, "recipient", "deliveryAddress") or {}
+    address = get_path(order, "recipient", "deliveryAddress") or {}
     packages = order.get("packages") or []
     first_package = packages[0] if packages else {}
     programs = order.get("programs") or []
     aliases = order.get("orderAliases") or []
+    channel = order.get("salesChannel") or {}
+    items = order.get("orderItems") or ()
     return {
         "order_id": order.get("orderId"),
         "seller_order_id": next((a.get("aliasId") for a in aliases if a.get("aliasType") == "SELLER_ORDER_ID"), None),
         "status": fulfillment.get("fulfillmentStatus"),
         "fulfillment_channel": fulfillment.get("fulfilledBy"),
-        "marketplace_id": _get(order, "salesChannel", "marketplaceId"),
-        "sales_channel": _get(order, "salesChannel", "marketplaceName") or _get(order, "salesChannel", "channelName"),
+        "marketplace_id": get_path(order, "salesChannel", "marketplaceId"),
+        "sales_channel": channel.get("marketplaceName") or channel.get("channelName"),
         "purchase_date": order.get("createdTime"),
         "last_update_date": order.get("lastUpdatedTime"),
-        "latest_ship_date": _get(fulfillment, "shipByWindow", "latestDateTime"),
-        "order_total": _get(order, "proceeds", "grandTotal", "amount"),
-        "currency": _get(order, "proceeds", "grandTotal", "currencyCode"),
+        "latest_ship_date": get_path(fulfillment, "shipByWindow", "latestDateTime"),
+        "order_total": get_path(order, "proceeds", "grandTotal", "amount"),
+        "currency": get_path(order, "proceeds", "grandTotal", "currencyCode"),
         "is_business_order": "AMAZON_BUSINESS" in programs,
         "is_prime": "PRIME" in programs,
         "tracking_number": first_package.get("trackingNumber"),
@@ -181,12 +182,12 @@ def _map_v2026(order: dict) -> dict[str, Any]:
         "buyer_email": buyer.get("buyerEmail"),
         "buyer_name": buyer.get("buyerName"),
         **_address(address, _V2026_ADDRESS),
-        "items_shipped": _sum(_get(item, "fulfillment", "quantityFulfilled") for item in order.get("orderItems") or ()),
-        "items": [_map_v2026_item(item) for item in order.get("orderItems") or ()],
+        "items_shipped": sum_ints(get_path(item, "fulfillment", "quantityFulfilled") for item in items),
+        "items": [_map_v2026_item(item) for item in items],
     }
 
 
-def _sum(values) -> int | None:
+def sum_ints(values) -> int | None:
     numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
     return sum(numbers) if numbers else None
 
@@ -199,7 +200,7 @@ def _map_v2026_item(item: dict) -> dict[str, Any]:
         "asin": product.get("asin"),
         "title": product.get("title"),
         "quantity": item.get("quantityOrdered"),
-        "quantity_shipped": _get(item, "fulfillment", "quantityFulfilled"),
+        "quantity_shipped": get_path(item, "fulfillment", "quantityFulfilled"),
     }
 
 
@@ -207,99 +208,13 @@ SP_API_V2026 = JsonFormat(
     name="sp-api-v2026",
     kind="orders",
     description="Orders API v2026-01-01: searchOrders pages, getOrder responses, bare lists of Order objects",
-    detect=lambda document: _looks_like(document, _is_v2026_order, *_V2026_ENVELOPES),
-    extract=lambda document: _orders_in(document, _is_v2026_order, *_V2026_ENVELOPES),
+    detect=lambda document: looks_like(document, _is_v2026_order, *_V2026_ENVELOPES),
+    extract=lambda document: orders_in(document, _is_v2026_order, *_V2026_ENVELOPES),
     map=_map_v2026,
     notes=_more_pages(("pagination", "nextToken"), "searchOrders"),
 )
 
 
-# --- ORDER_CHANGE notifications -------------------------------------------------
-
-def _is_order_change(data: dict) -> bool:
-    return isinstance(_get(data, "Payload", "OrderChangeNotification"), dict) or (
-        "AmazonOrderId" in data and isinstance(data.get("Summary"), dict)
-    )
-
-
-def _extract_order_change(document: Any) -> Iterator[tuple[str, Any]]:
-    documents = document if isinstance(document, list) else [document]
-    for index, item in enumerate(documents):
-        prefix = f"/{index}" if isinstance(document, list) else ""
-        change = _get(item, "Payload", "OrderChangeNotification")
-        yield (f"{prefix}/Payload/OrderChangeNotification", change) if change else (prefix, item)
-
-
-def _map_order_change(change: dict) -> dict[str, Any]:
-    summary = change.get("Summary") or {}
-    return {
-        "order_id": change.get("AmazonOrderId"),
-        "status": summary.get("OrderStatus"),
-        "fulfillment_channel": summary.get("FulfillmentType"),
-        "order_type": summary.get("OrderType"),
-        "marketplace_id": summary.get("MarketplaceId"),
-        "purchase_date": summary.get("PurchaseDate"),
-        "last_update_date": _get(change, "OrderChangeTrigger", "TimeOfOrderChange"),
-        "latest_ship_date": summary.get("LatestShipDate"),
-        "items_shipped": summary.get("NumberOfItemsShipped"),
-        "items_unshipped": summary.get("NumberOfItemsUnshipped"),
-        "is_business_order": "Business" in (summary.get("OrderPrograms") or []),
-        "is_prime": "Prime" in (summary.get("OrderPrograms") or []),
-        "items": [
-            {"order_item_id": item.get("OrderItemId"), "sku": item.get("SellerSKU"),
-             "quantity": item.get("Quantity"), "quantity_shipped": item.get("QuantityShipped"),
-             "item_status": item.get("OrderItemStatus")}
-            for item in summary.get("OrderItems") or ()
-        ],
-    }
-
-
-ORDER_CHANGE = JsonFormat(
-    name="sp-api-order-change",
-    kind="orders",
-    description="ORDER_CHANGE notifications (the order summary they carry)",
-    detect=lambda document: _is_order_change(document) if isinstance(document, dict) else (
-        isinstance(document, list) and bool(document) and all(isinstance(d, dict) and _is_order_change(d)
-                                                              for d in document[:3])),
-    extract=_extract_order_change,
-    map=_map_order_change,
-)
-
-
-# --- confirmShipment request bodies ---------------------------------------------
-
-def _is_confirm_shipment(data: dict) -> bool:
-    return isinstance(data.get("packageDetail"), dict)
-
-
-def _map_confirm_shipment(body: dict) -> dict[str, Any]:
-    order_id = body.get("orderId") or body.get("amazonOrderId") or body.get("AmazonOrderId")
-    if not order_id:
-        raise UnreadableRecord('confirmShipment body has no "orderId"; add the {orderId} of its request path')
-    package = body["packageDetail"]
-    items = package.get("orderItems") or []
-    return {
-        "order_id": order_id,
-        "marketplace_id": body.get("marketplaceId"),
-        "carrier_code": package.get("carrierCode"),
-        "carrier_name": package.get("carrierName"),
-        "ship_method": package.get("shippingMethod"),
-        "tracking_number": package.get("trackingNumber"),
-        "ship_date": package.get("shipDate"),
-        "quantity": _sum(item.get("quantity") for item in items),
-    }
-
-
-CONFIRM_SHIPMENT = JsonFormat(
-    name="sp-api-confirm-shipment",
-    kind="shipments",
-    description='confirmShipment request bodies, each with the "orderId" of its request path',
-    detect=lambda document: _looks_like(document, _is_confirm_shipment),
-    extract=lambda document: _orders_in(document, _is_confirm_shipment),
-    map=_map_confirm_shipment,
-)
-
-
 @hookimpl
 def order_guard_formats() -> Iterator[JsonFormat]:
-    yield from (SP_API_V0, SP_API_V2026, ORDER_CHANGE, CONFIRM_SHIPMENT)
+    yield from (SP_API_V0, SP_API_V2026)
