@@ -110,14 +110,15 @@ def test_a_baseline_fails_only_on_new_findings_and_counts_the_gone(run_cli, tmp_
     assert not any(entry["rule_id"] in ("AMZ-PEND-001", "AMZ-PEND-007") for entry in entries)
 
     same = _check(run_cli, "--baseline", baseline)
-    assert same.json()["summary"]["baseline"] == {"entries": 8, "matched": 8, "gone": 0}
+    assert same.json()["summary"]["baseline"] == {"entries": 8, "matched": 8, "gone": 0, "not_checked": 0}
     assert {f["rule_id"] for f in same.json()["findings"] if "suppression" not in f} == {
         "AMZ-PEND-001", "AMZ-PEND-007"}
     assert same.exit_code == 1
     assert _check(run_cli, "--baseline", baseline, "--fail-on", "high", "--rules",
                   _only_rule(tmp_path, "AMZ-PEND-004")).exit_code == 0
 
-    # A new Pending order shipped: only it fails. The stock finding is gone with the stock file.
+    # A new Pending order shipped: only it fails. Without the stock file its rule did not run,
+    # so its baseline entry is "not checked", not "gone" (the backlog did not shrink).
     data = tmp_path / "data"
     data.mkdir()
     for name in ("all-orders.txt", "ship-confirm.txt", "sp-api-orders-de.json", "unshipped-orders.txt"):
@@ -129,7 +130,8 @@ def test_a_baseline_fails_only_on_new_findings_and_counts_the_gone(run_cli, tmp_
     assert result.exit_code == 1
     assert {(f["rule_id"], f["order_id"]) for f in report["findings"]
             if "suppression" not in f and f["severity"] != "critical"} == {("AMZ-PEND-004", "405-1000009-0000009")}
-    assert report["summary"]["baseline"]["gone"] == 1
+    assert report["summary"]["baseline"]["gone"] == 0
+    assert report["summary"]["baseline"]["not_checked"] == 1
 
 
 def test_a_file_that_is_not_a_baseline_is_refused(run_cli, tmp_path):
@@ -150,3 +152,72 @@ def _only_rule(tmp_path, rule_id):
     path = tmp_path / f"{rule_id}.yaml"
     path.write_text(yaml.safe_dump(pack, sort_keys=False))
     return path
+
+
+def test_a_waived_finding_is_not_baselined_so_it_fails_when_the_waiver_expires(run_cli, waivers, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    _check(run_cli, "--waivers", waivers, "--write-baseline", baseline)
+    entries = json.loads(baseline.read_text())["entries"]
+    assert {"rule_id": "AMZ-PEND-009", "order_id": "405-1000006-0000006"} not in entries
+    rules = _only_rule(tmp_path, "AMZ-PEND-009")
+    later = run_cli("check", EXAMPLES, "--rules", rules, "--as-of", "2027-01-05T12:00:00Z", "--waivers", waivers, "--fail-on", "medium",
+                    "--baseline", baseline, "--format", "json", "-q")
+    assert later.exit_code == 1
+    (finding,) = later.json()["findings"]
+    assert "suppression" not in finding and finding["expired_waiver"]["expires"] == "2026-12-31"
+
+
+@pytest.mark.parametrize("expires", ["2026-11-26", "20261126", "2026-11-26 UTC"])
+def test_a_date_without_a_time_covers_the_whole_day(run_cli, tmp_path, expires):
+    path = tmp_path / "w.yaml"
+    path.write_text(f"waivers:\n  - {{rule: AMZ-PEND-008, order_id: 405-1000005-0000005, "
+                    f"reason: escalated to Amazon, owner: me, expires: '{expires}'}}\n")
+    args = ("check", EXAMPLES, "--rules", _only_rule(tmp_path, "AMZ-PEND-008"), "--fail-on", "low", "-q",
+            "--waivers", path)
+    assert run_cli(*args, "--as-of", "2026-11-26T23:59:59Z").exit_code == 0
+    assert run_cli(*args, "--as-of", "2026-11-27T00:00:00Z").exit_code == 1
+
+
+def test_a_far_future_expiry_is_accepted(run_cli, tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n  - {rule: AMZ-PEND-008, order_id: X, reason: kept for the record, owner: me, "
+                    "expires: 9999-12-31}\n")
+    assert run_cli("waivers", "validate", path).exit_code == 0
+
+
+@pytest.mark.parametrize("field", ["reason: '            '", "owner: ' '"])
+def test_blank_reasons_and_owners_are_refused(run_cli, tmp_path, field):
+    entry = {"reason": "reason: because the buyer asked", "owner": "owner: me"}
+    entry[field.split(":")[0]] = field
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n  - {rule: AMZ-PEND-008, order_id: X, " + ", ".join(entry.values())
+                    + ", expires: 2027-01-01}\n")
+    assert run_cli("waivers", "validate", path).exit_code == 2
+
+
+def test_a_waiver_matches_the_value_as_read_not_as_displayed(run_cli, tmp_path):
+    (tmp_path / "orders.csv").write_text("order_id,status,purchase_date,items\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stock.csv").write_text("sku,quantity,on_hand\n-MUG,5,5\n")
+    (data / "orders.json").write_text(json.dumps([{"AmazonOrderId": "1-1-1", "OrderStatus": "Pending",
+        "OrderItems": [{"SellerSKU": "-MUG", "QuantityOrdered": 2, "ASIN": "B0", "OrderItemId": "1"}]}]))
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n  - {rule: AMZ-PEND-006, sku: '-MUG', reason: stock recount under way, "
+                    "owner: me, expires: 2027-01-01}\n")
+    result = run_cli("check", data, "--as-of", AS_OF, "--waivers", path, "--format", "json", "-q")
+    (finding,) = result.json()["findings"]
+    assert finding["sku"] == "'-MUG" and finding["suppression"]["kind"] == "waiver"
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("content", [
+    '{"order_guard_baseline": 1, "entries": "abc"}',
+    '{"order_guard_baseline": 1, "entries": [["AMZ-PEND-004", "x"]]}',
+    '{"order_guard_baseline": true, "entries": []}',
+])
+def test_a_damaged_baseline_is_a_clear_error(run_cli, tmp_path, content):
+    path = tmp_path / "b.json"
+    path.write_text(content)
+    result = _check(run_cli, "--baseline", path)
+    assert result.exit_code == 2 and "internal error" not in result.stderr

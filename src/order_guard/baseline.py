@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from order_guard import __version__
 from order_guard.errors import UsageError
 
@@ -21,19 +23,29 @@ FORMAT_VERSION = 1
 NEVER_BASELINED = "critical"
 
 
-def _key(entry: dict[str, Any]) -> tuple[str, str, str]:
-    subject_field = "sku" if entry.get("sku") is not None else "order_id"
-    return entry["rule_id"], subject_field, entry[subject_field]
+def _key(subject: str, finding: dict[str, Any]) -> tuple[str, str, str]:
+    return finding["rule_id"], "sku" if "sku" in finding else "order_id", subject
 
 
-def baseline_document(findings: list[dict[str, Any]], as_of: str) -> dict[str, Any]:
-    entries = sorted({_key(finding) for finding in findings if finding["severity"] != NEVER_BASELINED})
+def baseline_document(findings: list[tuple[str, dict[str, Any]]], as_of: str) -> dict[str, Any]:
+    """The open, non-critical findings (``(subject as read, finding)`` pairs) as a baseline.
+    Waived findings stay out: when the waiver expires they must fail, not hide in the baseline."""
+    entries = sorted({_key(subject, finding) for subject, finding in findings
+                      if finding["severity"] != NEVER_BASELINED and "suppression" not in finding})
     return {
         "order_guard_baseline": FORMAT_VERSION,
         "tool_version": __version__,
         "as_of": as_of,
         "entries": [{"rule_id": rule_id, field: subject} for rule_id, field, subject in entries],
     }
+
+
+_ENTRY = {"type": "object", "properties": {"rule_id": {"type": "string"}, "order_id": {"type": "string"},
+                                           "sku": {"type": "string"}},
+          "required": ["rule_id"], "oneOf": [{"required": ["order_id"]}, {"required": ["sku"]}]}
+SCHEMA = {"type": "object", "properties": {"order_guard_baseline": {"const": FORMAT_VERSION},
+                                           "entries": {"type": "array", "items": _ENTRY}},
+          "required": ["order_guard_baseline", "entries"]}
 
 
 def load_baseline(path: Path) -> set[tuple[str, str, str]]:
@@ -43,21 +55,28 @@ def load_baseline(path: Path) -> set[tuple[str, str, str]]:
         raise UsageError(f"{path}: cannot read baseline: {err.strerror or err}") from None
     except (ValueError, UnicodeDecodeError) as err:
         raise UsageError(f"{path}: not a baseline file (invalid JSON: {err})") from None
-    if not isinstance(document, dict) or document.get("order_guard_baseline") != FORMAT_VERSION:
+    if not isinstance(document, dict) or document.get("order_guard_baseline") is not FORMAT_VERSION:
         raise UsageError(f"{path}: not an order-guard baseline (version {FORMAT_VERSION}); write one with "
                          "--write-baseline")
-    try:
-        return {_key(entry) for entry in document["entries"]}
-    except (KeyError, TypeError):
-        raise UsageError(f"{path}: baseline entries need rule_id and order_id or sku") from None
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(document))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path))
+        raise UsageError(f"{path}: not a valid baseline at {where or 'the top'}: {error.message}")
+    return {_key(entry.get("order_id") or entry["sku"], entry) for entry in document["entries"]}
 
 
-def apply_baseline(findings: list[dict[str, Any]], baseline: set[tuple[str, str, str]], source: str) -> dict[str, int]:
-    """Mark findings already in the baseline; count matched and gone entries."""
-    seen = set()
-    for finding in findings:
-        key = _key(finding)
-        if key in baseline and "suppression" not in finding and finding["severity"] != NEVER_BASELINED:
+def apply_baseline(findings: list[tuple[str, dict[str, Any]]], baseline: set[tuple[str, str, str]], source: str,
+                   unchecked: set[str] = frozenset()) -> dict[str, int]:
+    """Mark findings already in the baseline; count matched entries, and gone ones (whose
+    finding no longer appears), leaving out rules that did not run for lack of a dataset."""
+    keys = set()
+    for subject, finding in findings:
+        key = _key(subject, finding)
+        keys.add(key)
+        if (key in baseline and "suppression" not in finding and "expired_waiver" not in finding
+                and finding["severity"] != NEVER_BASELINED):
             finding["suppression"] = {"kind": "baseline", "source": source}
-            seen.add(key)
-    return {"entries": len(baseline), "matched": len(seen), "gone": len(baseline - {_key(f) for f in findings})}
+    matched = sum(1 for _, finding in findings if finding.get("suppression", {}).get("kind") == "baseline")
+    not_run = {entry for entry in baseline if entry[0] in unchecked}
+    return {"entries": len(baseline), "matched": matched, "gone": len(baseline - keys - not_run),
+            "not_checked": len(not_run - keys)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,9 +30,16 @@ class RenderOptions:
 
 @dataclass
 class Report:
-    """The report as data; ``data`` is exactly what ``--format json`` writes."""
+    """The report as data; ``data`` is exactly what ``--format json`` writes.
+
+    ``data`` holds values neutralised for display; ``raw_subjects`` (the order
+    id or SKU of each finding, as read) and ``input_locations`` (each input's
+    location, as given) are what waivers, baselines and evidence bundles match on.
+    """
 
     data: dict[str, Any]
+    raw_subjects: list[str] = field(default_factory=list)
+    input_locations: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[dict[str, Any]]:
@@ -68,21 +75,23 @@ class Report:
 def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver] = (),
                  baseline: tuple[set, str] | None = None) -> Report:
     """The report of a run, with waivers and a baseline applied (see ``waivers``, ``baseline``)."""
-    findings = sorted(
-        (_finding(f) for f in result.findings),
-        key=lambda f: (-SEVERITY_RANK[f["severity"]], f["rule_id"], f["location"]["path"],
-                       f["location"]["line"] or 0, f.get("order_id") or f.get("sku") or ""),
+    pairs = sorted(
+        ((f.subject, _finding(f)) for f in result.findings),
+        key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
+                          pair[1]["location"]["line"] or 0, pair[0]),
     )
+    findings = [finding for _, finding in pairs]
     errors = [_error(error) for dataset in result.datasets for error in dataset.errors]
     errors += [_error(error) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
-    # Waiver texts come from a file people edit: neutralised like any other input.
-    waiver_states = safe_value(apply_waivers(findings, list(waivers), result.as_of))
+    # Waivers and baselines match the values as read; what they add is neutralised for display.
+    waiver_states = safe_value(apply_waivers(pairs, list(waivers), result.as_of))
     for finding in findings:
         for key in ("suppression", "expired_waiver"):
             if key in finding:
                 finding[key] = safe_value(finding[key])
-    baseline_counts = apply_baseline(findings, *baseline) if baseline else None
+    unchecked = {rule_id for rule_id, missing in result.missing_datasets.items() if missing}
+    baseline_counts = apply_baseline(pairs, *baseline, unchecked=unchecked) if baseline else None
     # An order's value counts once, however many rules it fails (waived ones too: a waiver
     # accepts the risk, it does not remove it).
     at_risk = {finding.subject: finding.value_at_risk for finding in result.findings if finding.value_at_risk}
@@ -126,7 +135,8 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
         "errors": errors,
         "warnings": [_error(warning) for dataset in result.datasets for warning in dataset.warnings],
     }
-    return Report(data)
+    return Report(data, raw_subjects=[subject for subject, _ in pairs],
+                  input_locations=[dataset.location for dataset in result.datasets])
 
 
 def _error(error) -> dict[str, Any]:
@@ -140,8 +150,8 @@ def _by_severity(findings: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _input(dataset) -> dict[str, Any]:
-    entry = {"path": scrub(dataset.location), "kind": dataset.kind, "format": dataset.format, "sha256": dataset.sha256,
-             "records": dataset.records_read, "unreadable": dataset.records_unreadable}
+    entry = {"path": safe_text(scrub(dataset.location)), "kind": dataset.kind, "format": dataset.format,
+             "sha256": dataset.sha256, "records": dataset.records_read, "unreadable": dataset.records_unreadable}
     entry.update({key: value for key, value in dataset.details.items() if value})
     return entry
 
@@ -156,7 +166,7 @@ def _finding(finding) -> dict[str, Any]:
         subject_key: safe_text(finding.subject),
         "message": safe_text(finding.message),
         "evidence": safe_value(finding.evidence),
-        "location": finding.location,
+        "location": {**finding.location, "path": safe_text(scrub(finding.location["path"]))},
     }
     if finding.value_at_risk:
         amount, currency = finding.value_at_risk

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,8 @@ SCHEMA = {
                     "order_id": {"type": "string", "minLength": 1},
                     "sku": {"type": "string", "minLength": 1},
                     "pattern": {"type": "string", "minLength": 1},
-                    "reason": {"type": "string", "minLength": 10},
-                    "owner": {"type": "string", "minLength": 1},
+                    "reason": {"type": "string", "pattern": r"\S(.*\S){9,}"},
+                    "owner": {"type": "string", "pattern": r"\S"},
                     "expires": {"type": "string", "minLength": 1},
                 },
                 "required": ["rule", "reason", "owner", "expires"],
@@ -64,13 +64,13 @@ class Waiver:
     source: str
     matched: int = 0
 
-    def matches(self, finding: dict[str, Any]) -> bool:
+    def matches(self, subject: str, finding: dict[str, Any]) -> bool:
+        """Whether this waiver covers ``finding``, whose order id or SKU as read is ``subject``."""
         if self.rule not in (finding["rule_id"], finding["rule"]):
             return False
-        subject = finding.get("order_id") or finding.get("sku") or ""
         if self.subject_field == "pattern":
             return re.fullmatch(self.subject, subject) is not None
-        return finding.get(self.subject_field) == self.subject
+        return self.subject_field in finding and subject == self.subject
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, self.subject_field: self.subject, "reason": self.reason, "owner": self.owner,
@@ -115,32 +115,40 @@ def load_waivers(path: Path) -> list[Waiver]:
 
 
 def _lapses_at(text: str) -> datetime:
-    """A date means the end of that day (UTC): a waiver expiring 2026-12-31 covers the 31st."""
+    """A date without a time means the end of that day (UTC): a waiver expiring 2026-12-31
+    covers the 31st, however the date is written (2026-12-31, 20261231, 2026-12-31 UTC)."""
     value = parse_datetime(text)
-    if len(text.strip()) == 10:
-        value += timedelta(days=1)
+    if ":" not in text and "T" not in text.upper().replace("UTC", "").replace("GMT", ""):
+        try:
+            value += timedelta(days=1)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=timezone.utc)
     return value
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf":
         return "a waiver names exactly one of order_id, sku or pattern"
-    if error.validator == "minLength" and error.absolute_path and error.absolute_path[-1] == "reason":
+    if error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "reason":
         return "reason: say why (at least 10 characters)"
+    if error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "owner":
+        return "owner: name who answers for the waiver"
     return error.message
 
 
-def apply_waivers(findings: list[dict[str, Any]], waivers: list[Waiver], as_of: datetime) -> list[dict[str, Any]]:
-    """Mark waived findings; return every waiver with its status (active, expired, stale)."""
+def apply_waivers(findings: list[tuple[str, dict[str, Any]]], waivers: list[Waiver],
+                  as_of: datetime) -> list[dict[str, Any]]:
+    """Mark waived findings (``(subject as read, finding)`` pairs); return every waiver with
+    its status: active, expired or stale (active but matched nothing)."""
     active = [waiver for waiver in waivers if waiver.lapses_at > as_of]
     expired = [waiver for waiver in waivers if waiver.lapses_at <= as_of]
-    for finding in findings:
-        waiver = next((w for w in active if w.matches(finding)), None)
+    for subject, finding in findings:
+        waiver = next((w for w in active if w.matches(subject, finding)), None)
         if waiver is not None:
             waiver.matched += 1
             finding["suppression"] = {"kind": "waiver", **_public(waiver)}
             continue
-        lapsed = next((w for w in expired if w.matches(finding)), None)
+        lapsed = next((w for w in expired if w.matches(subject, finding)), None)
         if lapsed is not None:
             lapsed.matched += 1
             finding["expired_waiver"] = _public(lapsed)
