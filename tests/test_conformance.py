@@ -172,8 +172,8 @@ ARCHIVED = REPORTS / "GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_BY_ORDER_DATE.airbyte-m
 
 
 @pytest.mark.parametrize(("path", "dataset_kind", "kind", "fmt", "reason"), [
-    (UNSHIPPED, "unshipped-report", "unshipped-report", "unshipped-report", "not a date: 'purchase-date'"),
-    (ARCHIVED, "orders", "orders", "all-orders-report", "not a number: 'item-price'"),
+    (UNSHIPPED, "unshipped-report", "unshipped-report", "unshipped-report", "field purchase_date: not a date"),
+    (ARCHIVED, "orders", "orders", "all-orders-report", "field order_total: not a number"),
 ], ids=["unshipped-orders", "archived-all-orders"])
 @pytest.mark.parametrize("how", ["plain", "dataset"])
 def test_report_headers_are_recognised(run_cli, path, dataset_kind, kind, fmt, reason, how):

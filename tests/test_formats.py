@@ -997,12 +997,16 @@ def test_a_bad_report_row_is_unreadable_and_the_rest_is_checked(run_cli, tmp_pat
     assert_table_names_the_error(run_cli, [orders, shipments], f"{orders}:3", fragment)
 
 
-def test_a_not_a_date_error_shows_the_value(run_cli, tmp_path):
-    orders = _all_orders_with(tmp_path, _good_row(**{"purchase-date": "yesterday"}))
+@pytest.mark.parametrize(("written", "described"), [
+    ("2026-13-45", "not a date: '2026-13-45'"),  # dates and numbers are quoted
+    ("yesterday", "not a date: a 9-character text"),  # text is not: a shifted column may hold a name
+])
+def test_a_not_a_date_error_describes_the_value(run_cli, tmp_path, written, described):
+    orders = _all_orders_with(tmp_path, _good_row(**{"purchase-date": written}))
 
     (error,) = check(run_cli, orders).json()["errors"]
 
-    assert "yesterday" in error["message"]
+    assert described in error["message"]
 
 
 @pytest.mark.parametrize("written", ["2026-10-20T08:00:00-08:00", "2026-10-20 08:00:00 GMT", "2026-10-20",

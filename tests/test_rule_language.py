@@ -210,7 +210,7 @@ RULE_ERRORS = [
     ("placeholder-not-a-field", "is {status}", "is {statuz}",
      ["message", "unknown placeholder {statuz}", "(did you mean 'status'?)"], "statuz"),
     ("bad-example-value", '{order_id: "1", status: Pending}', '{order_id: "1", status: Pending, purchase_date: notadate}',
-     ["examples bad #1", "purchase_date", "not a date: 'notadate'"], "notadate"),
+     ["examples bad #1", "purchase_date", "not a date: a 8-character text"], "notadate"),
 ]
 
 

@@ -58,6 +58,15 @@ def canonical_channel(raw: str) -> str:
     return _CHANNELS.get(raw.strip().lower(), raw.strip())
 
 
+_QUOTABLE = re.compile(r"^[0-9\s:+\-./,TZtz]{0,40}$")
+
+
+def shown(raw: str) -> str:
+    """A bad value as an error message may show it: dates and numbers are quoted, anything
+    with letters is not (a shifted column can put a buyer's name under purchase-date)."""
+    return repr(raw) if _QUOTABLE.match(raw) else f"a {len(raw)}-character text"
+
+
 _TZ_NAMES = {"UTC": 0, "GMT": 0, "Z": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6, "CDT": -5,
              "EST": -5, "EDT": -4, "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "IST": 5.5, "AEST": 10, "AEDT": 11}
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(.*)$")
@@ -83,15 +92,15 @@ def _parse_lenient(text: str) -> datetime:
     if match:
         first, second, year, rest = int(match[1]), int(match[2]), match[3], match[4]
         if first > 12 and second > 12:
-            raise ValueError(f"not a date: {text!r}")
+            raise ValueError(f"not a date: {shown(text)}")
         if first > 12:
             day, month = first, second
         elif second > 12:
             month, day = first, second
         else:
-            raise ValueError(f"ambiguous date {text!r} (day and month both <= 12); use ISO 8601")
+            raise ValueError(f"ambiguous date {shown(text)} (day and month both <= 12); use ISO 8601")
         return parse_datetime(f"{year}-{month:02d}-{day:02d}{rest}")
-    raise ValueError(f"not a date: {text!r}")
+    raise ValueError(f"not a date: {shown(text)}")
 
 
 def parse_decimal(raw: str) -> Decimal:
@@ -101,9 +110,9 @@ def parse_decimal(raw: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a number: {raw!r}") from None
+        raise ValueError(f"not a number: {shown(raw)}") from None
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {raw!r}")
+        raise ValueError(f"not a finite number: {shown(raw)}")
     return value
 
 
@@ -114,7 +123,7 @@ def parse_int(raw: str) -> int:
     except ValueError:
         value = parse_decimal(text)
         if value != value.to_integral_value():
-            raise ValueError(f"not a whole number: {raw!r}") from None
+            raise ValueError(f"not a whole number: {shown(raw)}") from None
         return int(value)
 
 
@@ -128,7 +137,7 @@ def parse_bool(raw: str) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise ValueError(f"not true/false: {raw!r}")
+    raise ValueError(f"not true/false: {shown(raw)}")
 
 
 def _as_datetime(value: Any) -> datetime:

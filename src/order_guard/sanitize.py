@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters, lone surrogates (which no encoder can write), non-characters, and
+#: the invisible and bidirectional formatting characters that make text display as
+#: something else ("a\u202egnp.exe" shows as "aexe.png").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                      "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u2028\u2029\ufeff]")
+_FORMULA_START = ("=", "+", "-", "@")
 #: Numbers and phone numbers ("-5.00", "+39 011 5550123") stay as they are: without a
 #: letter, '=', '@', '|' or a quote a formula can only do arithmetic.
 _NUMBER_LIKE = re.compile(r"^[+-][\d\s().,/+-]*$")

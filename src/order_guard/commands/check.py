@@ -20,6 +20,8 @@ from order_guard.errors import UsageError
 from order_guard.evidence import write_bundle
 from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
+from order_guard.sanitize import safe_text
+from order_guard.secrets import scrub
 
 _SUFFIX_FORMATS = {".json": "json", ".txt": "table", ".xml": "junit", ".sarif": "sarif", ".md": "markdown",
                    ".html": "html"}
@@ -61,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         document = baseline_document(list(zip(report.raw_subjects, report.findings)), report.data["as_of"])
         write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
     if args.evidence:
-        write_bundle(Path(args.evidence), report, packs, registry, command=["order-guard", *sys.argv[1:]],
+        write_bundle(Path(args.evidence), report, packs, registry,
+                     command=["order-guard", *(scrub(arg) for arg in sys.argv[1:])],
                      fail_on=fail_on, show_buyer_data=args.show_buyer_data, waivers=request.waivers,
                      baseline=request.baseline)
     reporters[main_format].render(report, sys.stdout, options)
@@ -95,7 +98,7 @@ def _as_of(value: str | None):
 
 
 def _announce(dataset: Dataset) -> None:
-    print(f"order-guard: {dataset.describe()}", file=sys.stderr)
+    print(f"order-guard: {safe_text(scrub(dataset.describe()))}", file=sys.stderr)
 
 
 def write_atomically(path: Path, write: Callable[[TextIO], object]) -> None:
