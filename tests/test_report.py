@@ -103,7 +103,7 @@ def test_table_lists_findings_then_counts_and_the_verdict(run_cli):
                for line in lines)
     assert any(line.startswith("AMZ-PEND-004") and line.split()[3] == "2" for line in lines)
     assert "records: 27 read, 27 checked, 0 unreadable" in result.stdout
-    assert result.stdout.rstrip().endswith("result: FAIL - findings at or above high (exit 1)")
+    assert result.stdout.rstrip().endswith("result: FAIL - 7 open finding(s) at or above high (exit 1)")
     assert "examples/amazon-it/all-orders.txt: orders (all-orders-report, utf-8, tab)" in result.stderr
 
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from order_guard import hookimpl
-from order_guard.report import NEVER, RenderOptions, Report
+from order_guard.report import RenderOptions, Report
+from order_guard.reporting import verdict
 from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
 
@@ -72,14 +73,12 @@ def _annotation(finding: dict[str, Any]) -> str:
 
 
 def _summary(report: Report, options: RenderOptions) -> str:
-    summary, code = report.summary, report.verdict(options)
-    verdict = {3: "INCOMPLETE - not everything could be checked", 1: f"FAIL - findings at or above {options.fail_on}"}
-    passed = ("PASS - report only, findings do not fail the run (--fail-on none)" if options.fail_on == NEVER
-              else f"PASS - no open finding at or above {options.fail_on}")
+    summary = report.summary
+    word, why = verdict(report, options)
     severities = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items()) or "none"
     risk = ", ".join(f"{_text(amount)} {_text(currency)}" for currency, amount in summary["value_at_risk"].items())
     waivers = summary["waivers"]
-    return (f"order-guard {verdict.get(int(code), passed)} (exit {int(code)}): "
+    return (f"order-guard {word} - {why}: "
             f"{summary['records_read']} records read, {summary['records_unreadable']} unreadable; "
             f"{summary['findings']} finding(s) ({severities}), {summary['open']} open, {summary['waived']} waived, "
             f"{summary['baselined']} baselined; waivers {waivers['active']} active, {waivers['expired']} expired, "
@@ -104,6 +103,15 @@ def render_github(report: Report, out: TextIO, options: RenderOptions) -> None:
                                          f"{_text(waiver['reason'])} ({_text(waiver['owner'])}, expires "
                                          f"{_text(waiver['expires'])})",
                               **where, title=f"order-guard {waiver['status']} waiver") + "\n")
+    for warning in report.data["warnings"]:
+        where, pointer = _position(warning)
+        out.write(command("warning", f"{_text(warning['message'])}{pointer}", **where,
+                          title="order-guard: data may be incomplete") + "\n")
+    for rule in report.data["rules"]:
+        if rule["missing_datasets"]:
+            out.write(command("warning", f"{rule['id']} {_text(rule['name'])} did not see "
+                                         f"{', '.join(rule['missing_datasets'])}: give that data to check it fully",
+                              title=f"order-guard: {rule['id']} not fully checked") + "\n")
     # Plain text, not a command: a summary line for the log, after the annotations.
     out.write(_summary(report, options).replace("\n", " ") + "\n")
 

@@ -15,30 +15,14 @@ from order_guard import hookimpl
 from order_guard.builtin.html import anchor, digest, e, evidence, kv, table, where
 from order_guard.builtin.html.chart import Bar, charts
 from order_guard.builtin.html.style import COLOURS, CSS
-from order_guard.errors import ExitCode
-from order_guard.report import NEVER, RenderOptions, Report
+from order_guard.report import RenderOptions, Report
+from order_guard.reporting import verdict
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.types import Reporter
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 MAX_ERRORS = 200
-
-
-def verdict(report: Report, options: RenderOptions) -> tuple[str, str]:
-    """PASS, FAIL, INCOMPLETE or REPORT ONLY (``--fail-on none``) and why, as the table reporter decides."""
-    stale = getattr(options, "fail_on_stale_waivers", False)
-    code = report.exit_code(options.fail_on, stale)
-    if code == ExitCode.INCOMPLETE:
-        return "INCOMPLETE", f"not everything could be checked; do not ship on this result (exit {int(code)})"
-    if code == ExitCode.FINDINGS and report.exit_code(options.fail_on) == ExitCode.CLEAN:
-        return "FAIL", f"{report.summary['waivers']['stale']} stale waiver(s) and --fail-on-stale-waivers (exit 1)"
-    if code == ExitCode.FINDINGS:
-        return "FAIL", f"open findings at or above {options.fail_on} (exit {int(code)})"
-    if options.fail_on == NEVER:
-        open_count = len(report.open_findings)
-        return "REPORT ONLY", f"--fail-on none: {open_count} open finding(s) do not fail the run (exit 0)"
-    return "PASS", f"no open finding at or above {options.fail_on} (exit {int(code)})"
 
 
 def render_html(report: Report, out: TextIO, options: RenderOptions) -> None:

@@ -17,11 +17,13 @@ from typing import Any, TextIO
 
 from order_guard import hookimpl
 from order_guard.report import RenderOptions, Report
+from order_guard.reporting import counts_against, waiver_note, where
 from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
 
 ERRORS_SUITE = "order-guard input errors"
 RUN_SUITE = "order-guard run"
+POLICY_SUITE = "order-guard waivers and warnings"
 #: Characters XML 1.0 cannot carry at all; ElementTree would write them and break every parser.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -29,12 +31,6 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def _text(value: Any) -> str:
     """A value from input as XML-safe text; the report already neutralised it, this is defence in depth."""
     return _NOT_XML.sub("?", safe_text(str(value)))
-
-
-def _where(location: dict[str, Any]) -> str:
-    if location.get("line"):
-        return f"{location['path']}:{location['line']}"
-    return f"{location['path']}#{location['pointer']}" if location.get("pointer") else location["path"]
 
 
 def _suite(parent: ET.Element, name: str, counts: dict[str, int]) -> ET.Element:
@@ -52,15 +48,19 @@ def _case(suite: ET.Element, classname: str, name: str, location: dict[str, Any]
 
 
 def _waiver_note(note: dict[str, Any]) -> str:
-    return (f"{_text(note['reason'])} ({_text(note['owner'])}, expires {_text(note['expires'])}; "
-            f"{_text(note['source'])})")
+    return _text(waiver_note(note))
 
 
-def _finding_case(suite: ET.Element, finding: dict[str, Any], rule: dict[str, Any]) -> str:
+def _finding_case(suite: ET.Element, finding: dict[str, Any], rule: dict[str, Any], options: RenderOptions) -> str:
     """Add one finding's case; return the counter it adds to (failures or skipped)."""
     subject = finding.get("order_id") or finding.get("sku") or "?"
     case = _case(suite, finding["rule_id"], subject, finding["location"])
     suppression = finding.get("suppression")
+    if not suppression and not counts_against(finding, options):
+        # Below --fail-on the gate passes: the build must not turn red (or unstable) for it.
+        ET.SubElement(case, "skipped", {"message": f"{finding['severity']} finding below --fail-on "
+                                                   f"{options.fail_on}: {_text(finding['message'])}"})
+        return "skipped"
     if suppression and suppression["kind"] == "waiver":
         ET.SubElement(case, "skipped", {"message": f"waived: {_waiver_note(suppression)}"})
         return "skipped"
@@ -72,7 +72,7 @@ def _finding_case(suite: ET.Element, finding: dict[str, Any], rule: dict[str, An
         _text(finding["message"]),
         f"rule: {finding['rule_id']} {_text(finding['rule'])} ({finding['severity']})",
         f"{'sku' if 'sku' in finding else 'order'}: {_text(subject)}",
-        f"location: {_text(_where(finding['location']))}",
+        f"location: {_text(where(finding['location']))}",
         "evidence: " + _text(json.dumps(finding["evidence"], ensure_ascii=False, sort_keys=True)),
     ]
     if "value_at_risk" in finding:
@@ -91,14 +91,14 @@ def _records_for(rule: dict[str, Any], inputs: list[dict[str, Any]]) -> int:
 
 
 def _rule_suite(root: ET.Element, rule: dict[str, Any], findings: list[dict[str, Any]],
-                inputs: list[dict[str, Any]]) -> dict[str, int]:
+                inputs: list[dict[str, Any]], options: RenderOptions) -> dict[str, int]:
     counts = {"tests": max(len(findings), 1), "failures": 0, "errors": 0, "skipped": 0}
     suite = _suite(root, f"{rule['id']} {rule['name']}", counts)
     props = ET.SubElement(suite, "properties")
     for key in ("severity", "pack", "summary"):
         ET.SubElement(props, "property", {"name": key, "value": _text(rule[key])})
     for finding in findings:
-        counts[_finding_case(suite, finding, rule)] += 1
+        counts[_finding_case(suite, finding, rule, options)] += 1
     if not findings:
         missing = rule["missing_datasets"]
         if missing and set(missing) == set(rule["datasets"]):
@@ -112,10 +112,34 @@ def _rule_suite(root: ET.Element, rule: dict[str, Any], findings: list[dict[str,
     return counts
 
 
+def _policy_suite(root: ET.Element, report: Report, options: RenderOptions) -> dict[str, int]:
+    """Stale waivers (a failure with --fail-on-stale-waivers) and warnings about the data."""
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    stale = [waiver for waiver in report.data["waivers"] if waiver["status"] == "stale"]
+    if not stale and not report.data["warnings"]:
+        return counts
+    suite = _suite(root, POLICY_SUITE, counts)
+    for waiver in stale:
+        path, _, line = waiver["source"].rpartition(":")
+        case = _case(suite, "order-guard.waivers", f"stale waiver for {waiver['rule']}",
+                     {"path": path, "line": int(line) if line.isdigit() else None})
+        message = f"stale waiver (matched nothing): {_waiver_note(waiver)}"
+        kind = "failures" if options.fail_on_stale_waivers else "skipped"
+        ET.SubElement(case, "failure" if kind == "failures" else "skipped", {"message": message})
+        counts[kind] += 1
+    for warning in report.data["warnings"]:
+        case = _case(suite, "order-guard.warnings", where(warning), warning)
+        ET.SubElement(case, "skipped", {"message": f"warning: {_text(warning['message'])}"})
+        counts["skipped"] += 1
+    counts["tests"] = len(stale) + len(report.data["warnings"])
+    suite.attrib.update({key: str(value) for key, value in counts.items()})
+    return counts
+
+
 def _errors_suite(root: ET.Element, report: Report) -> dict[str, int]:
     summary = report.summary
     cases: list[tuple[str, dict[str, Any] | None, str]] = [
-        (_where(error), error, _text(error["message"])) for error in report.data["errors"]]
+        (where(error), error, _text(error["message"])) for error in report.data["errors"]]
     if summary["errors_not_shown"]:
         cases.append(("more errors", None, f"{summary['errors_not_shown']} more error(s) not kept; see --format json"))
     if not cases and not summary["complete"]:
@@ -157,10 +181,12 @@ def render_junit(report: Report, out: TextIO, options: RenderOptions) -> None:
                 "summary": "", "remediation": "", "datasets": [], "missing_datasets": []}
                for rule_id, found in by_rule.items() if rule_id not in known]
     for rule in [*report.data["rules"], *orphans]:
-        for key, value in _rule_suite(root, rule, by_rule.get(rule["id"], []), report.data["inputs"]).items():
+        for key, value in _rule_suite(root, rule, by_rule.get(rule["id"], []), report.data["inputs"],
+                                      options).items():
             totals[key] += value
-    for key, value in _errors_suite(root, report).items():
-        totals[key] += value
+    for suite_counts in (_errors_suite(root, report), _policy_suite(root, report, options)):
+        for key, value in suite_counts.items():
+            totals[key] += value
     _run_suite(root, report, options)
     root.attrib.update({key: str(value) for key, value in totals.items()})
     ET.indent(root)

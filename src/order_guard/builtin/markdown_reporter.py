@@ -13,15 +13,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from order_guard import hookimpl
-from order_guard.report import NEVER, RenderOptions, Report
+from order_guard.report import RenderOptions, Report
+from order_guard.reporting import verdict, where
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
 
 #: Markdown punctuation that could start emphasis, code, links, headings, tables or escapes.
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~$])")
-#: At the start of a cell or list item these begin a list or a rule (``>`` and ``#`` are escaped anyway).
 _SUBJECTS = {"order_id": "order", "sku": "SKU", "pattern": "pattern"}
+#: At the start of a cell or list item these begin a list or a rule (``>`` and ``#`` are escaped anyway).
 _LEADING = re.compile(r"^(\s*)([-+=]|\d{1,9}(?=[.)](?:\s|$)))")
 
 
@@ -46,9 +47,7 @@ def _table(out: TextIO, headers: list[str], rows: Iterable[Iterable[Any]]) -> No
 
 
 def _where(location: dict[str, Any]) -> str:
-    if location.get("line"):
-        return f"{md(location['path'])}:{location['line']}"
-    return f"{md(location['path'])} {md(location['pointer'])}" if location.get("pointer") else md(location["path"])
+    return md(where(location))
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -77,14 +76,8 @@ def _status(finding: dict[str, Any]) -> str:
 
 
 def _verdict(report: Report, options: RenderOptions) -> str:
-    code = int(report.verdict(options))
-    if code == 3:
-        return "**INCOMPLETE**: not everything could be checked; do not ship on this result (exit 3)"
-    if code == 1:
-        return f"**FAIL**: findings at or above {options.fail_on} (exit 1)"
-    if options.fail_on == NEVER:
-        return "**PASS**: report only, findings do not fail the run (--fail-on none, exit 0)"
-    return f"**PASS**: no open finding at or above {options.fail_on} (exit 0)"
+    word, why = verdict(report, options)
+    return f"**{word}**: {md(why)}"
 
 
 def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None:
@@ -137,6 +130,9 @@ def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None
                  md(w["reason"]), md(w["owner"]), md(w["expires"]), w["matched"], md(w["source"]))
                 for w in data["waivers"]])
 
+    if data["warnings"]:
+        out.write("## Warnings\n\n")
+        _table(out, ["location", "warning"], [(_where(w), md(w["message"])) for w in data["warnings"]])
     if data["errors"] or summary["errors_not_shown"]:
         out.write("## Errors\n\n")
         _table(out, ["location", "message"], [(_where(e), md(e["message"])) for e in data["errors"]])

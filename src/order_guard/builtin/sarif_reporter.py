@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from order_guard import hookimpl
 from order_guard.report import RenderOptions, Report
+from order_guard.reporting import verdict, waiver_note
 from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
 
@@ -137,7 +138,8 @@ def _result(finding: dict[str, Any], rule_index: dict[str, int], artifacts: dict
     return result
 
 
-def _notifications(report: Report, rule_index: dict[str, int], artifacts: dict[str, int]) -> list[dict[str, Any]]:
+def _notifications(report: Report, rule_index: dict[str, int], artifacts: dict[str, int],
+                   options: RenderOptions) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = [
         {"level": "error", "message": {"text": _text(error["message"])},
          "locations": [_location(error, artifacts)]}
@@ -148,6 +150,16 @@ def _notifications(report: Report, rule_index: dict[str, int], artifacts: dict[s
             "text": f"{report.summary['errors_not_shown']} more error(s) not kept; see --format json"}})
     if not notes and not report.summary["complete"]:  # never an unexplained executionSuccessful: false
         notes.append({"level": "error", "message": {"text": "the run is incomplete: not every record was checked"}})
+    for warning in report.data["warnings"]:
+        notes.append({"level": "warning", "message": {"text": _text(warning["message"])},
+                      "locations": [_location(warning, artifacts)]})
+    for waiver in report.data["waivers"]:
+        if waiver["status"] != "active":
+            level = "error" if waiver["status"] == "stale" and options.fail_on_stale_waivers else "warning"
+            notes.append({"level": level, "message": {
+                "text": f"{waiver['status']} waiver for {_text(waiver['rule'])}: {_text(waiver_note(waiver))}"}})
+    word, why = verdict(report, options)
+    notes.append({"level": "note", "message": {"text": f"{word}: {why}"}})
     for rule in report.data["rules"]:
         if rule["missing_datasets"]:
             notes.append({"level": "warning", "associatedRule": {"id": rule["id"], "index": rule_index[rule["id"]]},
@@ -166,8 +178,9 @@ def render_sarif(report: Report, out: TextIO, options: RenderOptions) -> None:
                             "rules": [_rule(rule) for rule in data["rules"]]}},
         "invocations": [{
             "executionSuccessful": bool(summary["complete"]),
-            "toolExecutionNotifications": _notifications(report, rule_index, artifacts),
-            "properties": {"fail_on": options.fail_on},
+            "toolExecutionNotifications": _notifications(report, rule_index, artifacts, options),
+            "exitCode": int(report.verdict(options)),
+            "properties": {"fail_on": options.fail_on, "verdict": verdict(report, options)[0]},
         }],
         "artifacts": [
             {"location": {"uri": artifact_uri(entry["path"])}, "roles": ["analysisTarget"],

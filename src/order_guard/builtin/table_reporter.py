@@ -8,7 +8,8 @@ from typing import Any, TextIO
 from tabulate import tabulate
 
 from order_guard import hookimpl
-from order_guard.report import NEVER, RenderOptions, Report
+from order_guard.report import RenderOptions, Report
+from order_guard.reporting import verdict, waiver_note, where
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.sanitize import safe_text
 from order_guard.types import Reporter
@@ -21,14 +22,6 @@ def safe(text: Any) -> str:
     return safe_text(str(text))
 
 
-def _where(location: dict[str, Any]) -> str:
-    line = location.get("line")
-    if line:
-        return f"{location['path']}:{line}"
-    pointer = location.get("pointer")
-    return f"{location['path']}#{pointer}" if pointer else location["path"]
-
-
 def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     data, summary = report.data, report.summary
     out.write(f"order-guard {data['tool']['version']}  as of {data['as_of']}\n")
@@ -38,7 +31,7 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     if report.findings:
         rows = [
             (_severity(f), f["rule_id"], safe(f.get("order_id") or f.get("sku") or ""),
-             safe(_shorten(f["message"])), safe(_where(f["location"])))
+             safe(_shorten(f["message"])), safe(where(f["location"])))
             for f in report.findings
         ]
         out.write(tabulate(rows, headers=["severity", "rule", "order / sku", "message", "where"], tablefmt="simple"))
@@ -52,12 +45,12 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     if data["errors"]:
         out.write(f"{len(data['errors'])} error(s) reading or checking the data:\n")
         for error in data["errors"][:20]:
-            out.write(f"  {safe(_where(error))}: {safe(error['message'])}\n")
+            out.write(f"  {safe(where(error))}: {safe(error['message'])}\n")
         if len(data["errors"]) > 20:
             out.write(f"  ... {len(data['errors']) - 20} more in --format json\n")
         out.write("\n")
     for warning in data["warnings"][:20]:
-        out.write(f"warning: {safe(_where(warning))}: {safe(warning['message'])}\n")
+        out.write(f"warning: {safe(where(warning))}: {safe(warning['message'])}\n")
     severities = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items()) or "none"
     risk = ", ".join(f"{amount} {currency}" for currency, amount in summary["value_at_risk"].items())
     out.write(f"records: {summary['records_read']} read, {summary['records_checked']} checked, "
@@ -75,6 +68,13 @@ def _severity(finding: dict[str, Any]) -> str:
 
 def _write_suppressions(report: Report, out: TextIO) -> None:
     summary = report.summary
+    for heading, key in (("waived", "suppression"), ("waiver expired, finding counts", "expired_waiver")):
+        notes = [(f, f[key]) for f in report.findings if key in f and f[key].get("kind", "waiver") == "waiver"]
+        if notes:
+            out.write(f"{heading}:\n")
+            for finding, note in notes:
+                subject = finding.get("order_id") or finding.get("sku")
+                out.write(f"  {finding['rule_id']} {safe(subject)}: {safe(waiver_note(note))}\n")
     waivers = summary["waivers"]
     if report.data["waivers"]:
         out.write(f"waivers: {summary['waived']} finding(s) waived; {waivers['active']} active, "
@@ -94,15 +94,8 @@ def _shorten(text: str) -> str:
 
 
 def _verdict(report: Report, options: RenderOptions) -> str:
-    code = report.verdict(options)
-    if code == 3:
-        return "result: INCOMPLETE - not everything could be checked; do not ship on this result (exit 3)"
-    if code == 1:
-        return f"result: FAIL - findings at or above {options.fail_on} (exit 1)"
-    if options.fail_on == NEVER:
-        return (f"result: REPORT ONLY - --fail-on none: {len(report.open_findings)} open finding(s) "
-                "do not fail the run (exit 0)")
-    return f"result: PASS - no finding at or above {options.fail_on} (exit 0)"
+    word, why = verdict(report, options)
+    return f"result: {word} - {why}"
 
 
 @hookimpl(trylast=True)

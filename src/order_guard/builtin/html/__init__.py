@@ -6,6 +6,8 @@ import html
 import re
 from typing import Any
 
+from order_guard.reporting import where  # noqa: F401 - re-exported for the page builders
+
 
 def e(value: Any) -> str:
     """``value`` as HTML text or attribute value: ``& < > " '`` escaped; ``None`` is empty."""
@@ -15,13 +17,6 @@ def e(value: Any) -> str:
 def anchor(rule_id: str) -> str:
     """The id of a rule's section: ``rule-AMZ-PEND-001`` (characters unsafe in a fragment become ``-``)."""
     return "rule-" + re.sub(r"[^A-Za-z0-9_.-]", "-", rule_id)
-
-
-def where(location: dict[str, Any]) -> str:
-    """A location as text: ``path:line`` or ``path#/json/pointer`` (not escaped)."""
-    if location.get("line"):
-        return f"{location['path']}:{location['line']}"
-    return f"{location['path']}#{location['pointer']}" if location.get("pointer") else str(location.get("path", ""))
 
 
 def table(headers: list[str], rows: list[list[str]], widths: list[int], row_classes: list[str] | None = None) -> str:
