@@ -17,7 +17,7 @@ from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.errors import UsageError
-from order_guard.evidence import write_bundle
+from order_guard.evidence import RunRecord, write_bundle
 from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
 from order_guard.sanitize import safe_text
@@ -63,12 +63,24 @@ def run(args: argparse.Namespace) -> int:
         document = baseline_document(list(zip(report.raw_subjects, report.findings)), report.data["as_of"])
         write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
     if args.evidence:
-        write_bundle(Path(args.evidence), report, packs, registry,
-                     command=["order-guard", *(scrub(arg) for arg in sys.argv[1:])],
-                     fail_on=fail_on, show_buyer_data=args.show_buyer_data, waivers=request.waivers,
-                     baseline=request.baseline)
+        record = RunRecord(command=["order-guard", *sys.argv[1:]], options=options,
+                           show_buyer_data=args.show_buyer_data, plugins=list(args.plugins),
+                           encodings=_input_encodings(report, requests), waivers=request.waivers,
+                           baseline=request.baseline)
+        write_bundle(Path(args.evidence), report, packs, registry, record)
     reporters[main_format].render(report, sys.stdout, options)
     return report.verdict(options)
+
+
+def _input_encodings(report, requests: list[DatasetRequest]) -> list[str | None]:
+    """The encoding the user forced for each input (a directory's files share their request's)."""
+    forced = {request.location: request.encoding for request in requests}
+    out = []
+    for location in report.input_locations:
+        match = next((encoding for requested, encoding in forced.items()
+                      if location == requested or location.startswith(requested.rstrip("/") + "/")), None)
+        out.append(match)
+    return out
 
 
 def _dataset_flag(value: str, encoding: str | None) -> DatasetRequest:

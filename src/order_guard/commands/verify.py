@@ -1,7 +1,8 @@
 """``order-guard verify DIR``: re-run a check from its evidence bundle and say whether the result is identical.
 
 Exit 0: identical. Exit 1: the re-run differs (each difference is named).
-Exit 3: an input is missing or its digest changed, so the run cannot be repeated.
+Exit 2: not a bundle, or a damaged manifest. Exit 3: the bundle's own copies were
+altered, or an input is missing or changed, so the run cannot be repeated.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.datasets import DatasetRequest
 from order_guard.errors import ExitCode
-from order_guard.evidence import REPORT, comparable, read_manifest, sha256_of
+from order_guard.evidence import REPORT, altered_copies, comparable, read_manifest, sha256_of
 from order_guard.manager import split_plugin_flags
 
 
@@ -25,15 +26,15 @@ def run(args: argparse.Namespace) -> int:
     # Input paths are recorded as the user gave them: re-read them from where the run was made.
     if Path(manifest["cwd"]).is_dir():
         os.chdir(manifest["cwd"])
-    problems = _input_problems(manifest)
+    problems = altered_copies(bundle, manifest) + _input_problems(manifest)
     if problems:
         for problem in problems:
             print(f"cannot verify: {problem}")
         return ExitCode.INCOMPLETE
-    enabled, disabled = split_plugin_flags(args.plugins)
+    enabled, disabled = split_plugin_flags([*manifest["plugin_flags"], *args.plugins])
     request = CheckRequest(
-        datasets=[DatasetRequest(entry["path"], None if entry["kind"] == "unknown" else entry["kind"])
-                  for entry in manifest["inputs"]],
+        datasets=[DatasetRequest(entry["location"], None if entry["kind"] == "unknown" else entry["kind"],
+                                 entry.get("encoding")) for entry in manifest["inputs"]],
         rules=[bundle / pack["file"] for pack in manifest["packs"]],
         as_of=parse_datetime(manifest["as_of"]),
         show_buyer_data=manifest["show_buyer_data"],
@@ -61,11 +62,15 @@ def run(args: argparse.Namespace) -> int:
 def _input_problems(manifest: dict) -> list[str]:
     problems = []
     for entry in manifest["inputs"]:
-        path = Path(entry["path"])
-        if not path.is_file():
-            problems.append(f"input {path} is no longer there")
-        elif entry["sha256"] and sha256_of(path) != entry["sha256"]:
-            problems.append(f"input {path} changed since the run (SHA-256 differs)")
+        location = entry["location"]
+        if entry["secret_in_location"]:
+            problems.append(f"input {location} held a secret, which the bundle does not keep: re-run it by hand")
+        elif entry["sha256"] is None:
+            continue  # not a file (an API, a database): re-read as it is now
+        elif not Path(location).is_file():
+            problems.append(f"input {location} is no longer there")
+        elif sha256_of(Path(location)) != entry["sha256"]:
+            problems.append(f"input {location} changed since the run (SHA-256 differs)")
     return problems
 
 
