@@ -43,6 +43,34 @@ def test_a_rule_whose_bad_example_no_longer_fires_fails_rules_test(run_cli, tmp_
     assert row.endswith("FAIL")
 
 
+def test_case_files_in_subfolders_and_odd_capitals_are_found(run_cli, tmp_path):
+    shop = tmp_path / "rules" / "shop"
+    shop.mkdir(parents=True)
+    (shop / "pending.yaml").write_text(PACK.read_text())
+    (shop / "shop.Cases.yaml").write_text(textwrap.dedent("""\
+        cases:
+          - name: a wrong expectation
+            orders: [{order_id: B-1, status: Unshipped}]
+            expect: [{rule: AMZ-PEND-001, order_id: B-1}]
+    """))
+    result = run_cli("rules", "test", tmp_path / "rules")
+    assert result.exit_code == 1 and "case 'a wrong expectation'" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if line.startswith("AMZ-PEND-001"))
+    assert row.endswith("FAIL")
+
+
+def test_a_case_without_as_of_is_refused_when_its_rules_depend_on_the_day(run_cli, tmp_path):
+    (tmp_path / "pending.yaml").write_text(PACK.read_text())
+    (tmp_path / "shop.cases.yaml").write_text(textwrap.dedent("""\
+        cases:
+          - name: old pending order
+            orders: [{order_id: B-1, status: Pending, purchase_date: "2026-01-01T00:00:00Z"}]
+            expect: [{rule: AMZ-PEND-008, order_id: B-1}]
+    """))
+    result = run_cli("rules", "test", tmp_path / "pending.yaml")
+    assert result.exit_code == 1 and "the case has no as_of" in result.stdout
+
+
 def test_case_files_beside_a_pack_run_and_report_missing_and_unexpected(run_cli, tmp_path):
     pack = tmp_path / "pending.yaml"
     pack.write_text(PACK.read_text())
@@ -79,8 +107,24 @@ def test_pytest_collects_case_files_with_a_readable_failure(pytester):
               - {{rule: AMZ-PEND-001, order_id: B-1}}
     """))
     result = pytester.runpytest("-q")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1 + 9, failed=1)  # the cases, and each rule's examples once
     result.stdout.fnmatch_lines(["*rule case 'a wrong expectation'*failed:*", "*missing:    AMZ-PEND-001 for B-1*"])
+
+
+def test_pytest_runs_the_examples_of_the_pack_beside_a_case_file(pytester, tmp_path):
+    """A case file that names no pack tests the packs in its folder, and their examples run too."""
+    mutated = _mutated_pack(tmp_path)
+    pytester.makefile(".yaml", shop=mutated.read_text())
+    pytester.makefile(".cases.yaml", shop=textwrap.dedent("""\
+        cases:
+          - name: nothing to see
+            orders: [{order_id: C-1, status: Unshipped}]
+            expect: []
+    """))
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=1 + 8, failed=1)
+    result.stdout.fnmatch_lines(["*examples of AMZ-PEND-001*failed:*",
+                                 "*AMZ-PEND-001 bad example #1 (a shipping-confirmation row for a Pending order)*"])
 
 
 def test_the_guard_fixture_checks_an_integrators_orders(pytester):

@@ -227,6 +227,15 @@ FIELDS: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
 }
 FIELDS = {**FIELDS, "unshipped-report": FIELDS["order-report"]}
 
+def has_dates(datasets: Mapping[str, list]) -> bool:
+    """Whether any record of these datasets (canonical names) carries a date field."""
+    for kind, records in datasets.items():
+        dated = {name for name, convert in FIELDS[kind].items() if convert is DATETIME}
+        if any(isinstance(record, Mapping) and dated & set(record) for record in records):
+            return True
+    return False
+
+
 #: The field that identifies a record of each kind (records without it are unreadable).
 KEY_FIELD = {"orders": "order_id", "order-report": "order_id", "unshipped-report": "order_id",
              "shipments": "order_id", "inventory": "sku"}

@@ -1,7 +1,9 @@
 """order-guard's pytest plugin (entry point ``pytest11``), loaded wherever order-guard is installed.
 
 * Collects ``*.cases.yaml`` rule case files as ordinary tests, one per case,
-  with a failure that names the missing and unexpected findings.
+  with a failure that names the missing and unexpected findings, and one test
+  per rule of the packs they test, running the rule's good and bad examples
+  (the same harness as ``order-guard rules test``).
 * Provides the ``guard`` fixture: an :class:`order_guard.guard.Guard` over the
   installed rule packs, so a test suite can say "our sync never ships a
   Pending order"::
@@ -23,10 +25,11 @@ import pytest
 
 #: As ``order_guard.rulelang.cases.CASES_SUFFIX``; not imported, so loading the plugin stays free.
 CASES_SUFFIX = ".cases.yaml"
+_EXAMPLES_SEEN = pytest.StashKey[set]()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name.endswith(CASES_SUFFIX):
+    if file_path.name.lower().endswith(CASES_SUFFIX):
         return RuleCaseFile.from_parent(parent, path=file_path)
     return None
 
@@ -44,6 +47,12 @@ class RuleCaseFile(pytest.File):
             raise self.CollectError(str(err)) from None
         for case in case_file.cases:
             yield RuleCaseItem.from_parent(self, name=case.name, case=case, guard=guard)
+        # Each pack's examples once per session, however many case files test it.
+        seen = self.config.stash.setdefault(_EXAMPLES_SEEN, set())
+        for rule in guard.rules:
+            if (rule.path, rule.id) not in seen:
+                seen.add((rule.path, rule.id))
+                yield RuleExamplesItem.from_parent(self, name=f"{rule.id} examples", rule=rule, guard=guard)
 
 
 class RuleCaseItem(pytest.Item):
@@ -66,6 +75,31 @@ class RuleCaseItem(pytest.Item):
 
     def reportinfo(self):  # type: ignore[no-untyped-def]
         return self.path, (self.case.line or 1) - 1, f"rule case: {self.case.name}"
+
+
+class RuleExamplesItem(pytest.Item):
+    """A rule's good and bad examples: bad ones must fire, good ones must not."""
+
+    def __init__(self, *, rule: Any, guard: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.guard = guard
+
+    def runtest(self) -> None:
+        from order_guard.rulelang.examples import example_failures
+
+        problems = example_failures(self.rule, self.guard.registry.operators)
+        if problems:
+            raise RuleCaseFailure([f"  {problem}" for problem in problems])
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[no-untyped-def]
+        if isinstance(excinfo.value, RuleCaseFailure):
+            return f"examples of {self.rule.id} ({self.rule.path}:{self.rule.line}) failed:\n" + "\n".join(
+                excinfo.value.problems)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):  # type: ignore[no-untyped-def]
+        return self.rule.path, (self.rule.line or 1) - 1, f"examples of {self.rule.id}"
 
 
 class RuleCaseFailure(Exception):

@@ -11,10 +11,10 @@ from order_guard.errors import ExitCode
 from order_guard.guard import Guard
 from order_guard.registry import Registry
 from order_guard.rulelang.cases import (
-    CASES_SUFFIX,
     case_failures,
     case_files_beside,
     expected_ids,
+    is_case_file,
     load_case_file,
 )
 from order_guard.rulelang.examples import example_failures
@@ -22,7 +22,7 @@ from order_guard.rulelang.examples import example_failures
 
 def run_rule_tests(paths: list[Path], registry: Registry) -> int:
     paths = paths or default_rule_paths(registry)
-    pack_paths = [path for path in paths if not path.name.endswith(CASES_SUFFIX)]
+    pack_paths = [path for path in paths if not is_case_file(path)]
     guard = Guard(rules=pack_paths or default_rule_paths(registry), registry=registry)
     require_rules(guard.packs, pack_paths)
     failures: list[str] = []
@@ -32,6 +32,7 @@ def run_rule_tests(paths: list[Path], registry: Registry) -> int:
         failures += problems
         examples_run[rule.id] = len(rule.examples["good"]) + len(rule.examples["bad"])
     cases_run: dict[str, int] = {}
+    failing_rules = {rule.id for rule in guard.rules if any(f.startswith(rule.id + " ") for f in failures)}
     for case_path in case_files_beside(paths):
         case_file = load_case_file(case_path)
         case_guard = Guard(rules=case_file.rule_paths, registry=registry) if case_file.rule_paths else guard
@@ -39,12 +40,12 @@ def run_rule_tests(paths: list[Path], registry: Registry) -> int:
             problems = case_failures(case, case_guard)
             if problems:
                 failures.append(f"case {case.name!r} ({case.where}):\n" + "\n".join(problems))
+                failing_rules.update(rule.id for rule in case_guard.rules if any(f" {rule.id} " in p for p in problems))
             for rule_id in {rule for rule, _ in expected_ids(case, case_guard)}:
                 cases_run[rule_id] = cases_run.get(rule_id, 0) + 1
-    failing_rules = {rule.id for rule in guard.rules if any(f.startswith(rule.id + " ") for f in failures)}
     rows = [(rule.id, rule.name, examples_run[rule.id], cases_run.get(rule.id, 0),
              "FAIL" if rule.id in failing_rules else "ok") for rule in guard.rules]
-    print(tabulate(rows, headers=["rule", "name", "examples", "cases firing it", "result"], tablefmt="simple"))
+    print(tabulate(rows, headers=["rule", "name", "examples", "cases expecting it", "result"], tablefmt="simple"))
     uncovered = [rule.id for rule in guard.rules if not rule.examples["bad"] and not cases_run.get(rule.id)]
     print(f"\ncoverage: {len(guard.rules) - len(uncovered)} of {len(guard.rules)} rules have a failing example"
           + (f"; none for {', '.join(uncovered)}" if uncovered else ""))

@@ -2,7 +2,8 @@
 
 A case file sits beside a pack as ``NAME.cases.yaml``::
 
-    rules: [pending.yaml]        # packs, relative to this file (default: the installed packs)
+    rules: [pending.yaml]        # packs, relative to this file (default: the packs in its folder,
+                                 # or the installed packs when the folder has none)
     cases:
       - name: a Pending order in the shipping file
         as_of: "2026-11-26T12:00:00Z"
@@ -25,7 +26,7 @@ from typing import Any
 
 import jsonschema
 
-from order_guard.canonical import parse_datetime
+from order_guard.canonical import has_dates, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
 from order_guard.types import DATASET_KINDS
@@ -84,16 +85,27 @@ class CaseFile:
     cases: list[Case]
 
 
+def is_case_file(path: Path) -> bool:
+    return path.name.lower().endswith(CASES_SUFFIX)
+
+
 def case_files_beside(pack_paths: Sequence[Path]) -> list[Path]:
-    """``*.cases.yaml`` files in the folders of the given packs (or the folders themselves)."""
+    """Case files given, in the given folders (at any depth), or beside the given packs."""
     found: set[Path] = set()
     for path in pack_paths:
-        folder = path if path.is_dir() else path.parent
-        if path.name.endswith(CASES_SUFFIX):
+        if is_case_file(path):
             found.add(path)
+        elif path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and is_case_file(p))
         else:
-            found.update(folder.glob(f"*{CASES_SUFFIX}"))
+            found.update(p for p in path.parent.iterdir() if p.is_file() and is_case_file(p))
     return sorted(found)
+
+
+def packs_beside(case_file: Path) -> list[Path]:
+    """The rule packs in a case file's folder: what its cases test when it names none."""
+    return sorted(p for p in case_file.parent.iterdir()
+                  if p.is_file() and p.suffix.lower() in (".yaml", ".yml") and not is_case_file(p))
 
 
 def load_case_file(path: Path) -> CaseFile:
@@ -122,7 +134,7 @@ def load_case_file(path: Path) -> CaseFile:
         expect = {(entry["rule"], entry.get("order_id") or entry["sku"]) for entry in raw["expect"]}
         cases.append(Case(name=raw["name"], path=path, line=line_of(document, ["cases", index]), datasets=datasets,
                           expect=expect, as_of=raw.get("as_of"), only=list(raw.get("only", []))))
-    rule_paths = [path.parent / rule for rule in document.get("rules", [])]
+    rule_paths = [path.parent / rule for rule in document.get("rules", [])] or packs_beside(path)
     return CaseFile(path=path, rule_paths=rule_paths, cases=cases)
 
 
@@ -131,6 +143,10 @@ def case_failures(case: Case, guard: Any) -> list[str]:
     unexpected findings, or records that could not be read. Empty when the case passes."""
     from order_guard.guard import explain_difference
 
+    chosen = [rule for rule in guard.rules if not case.only or rule.id in case.only or rule.name in case.only]
+    if case.as_of is None and has_dates(case.datasets) and any(rule.reads_as_of for rule in chosen):
+        return ["  the case has no as_of, but its rules measure against --as-of: it would pass or fail "
+                "depending on the day"]
     orders = case.datasets.get("orders", [])
     others = {kind: records for kind, records in case.datasets.items() if kind != "orders"}
     as_of = parse_datetime(case.as_of) if case.as_of else None

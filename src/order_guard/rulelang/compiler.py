@@ -63,8 +63,11 @@ class CompileContext:
     def __init__(self, kind: str, operators: Mapping[str, Operator], as_of: datetime, links: Links):
         self.kind = kind
         self.operators = operators
-        self.as_of = as_of
+        self._as_of = as_of
+        #: Whether a condition measured against --as-of (its result then depends on the day).
+        self.reads_as_of = False
         self.links = links
+        self.parent: CompileContext | None = None
         #: Fields the conditions read: shown as a finding's evidence.
         self.fields_used: list[str] = []
         #: Functions adding look-up matches to a finding's evidence.
@@ -72,9 +75,19 @@ class CompileContext:
         #: Computed values named with ``as:``: evidence and message placeholders.
         self.named: dict[str, Getter] = {}
 
+    @property
+    def as_of(self) -> datetime:
+        context: CompileContext | None = self
+        while context is not None:
+            context.reads_as_of = True
+            context = context.parent
+        return self._as_of
+
     def child(self, kind: str) -> CompileContext:
         """A context for records of another kind (an order's items), sharing this one's links."""
-        return CompileContext(kind, self.operators, self.as_of, self.links)
+        child = CompileContext(kind, self.operators, self._as_of, self.links)
+        child.parent = self
+        return child
 
     def getter(self, field: str) -> Getter:
         known = fields_of(self.kind)

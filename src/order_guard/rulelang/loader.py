@@ -21,9 +21,9 @@ from typing import Any
 
 import jsonschema
 
-from order_guard.canonical import normalize, parse_datetime
+from order_guard.canonical import has_dates, normalize, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem, UnreadableRecord
-from order_guard.rulelang.cases import CASES_SUFFIX
+from order_guard.rulelang.cases import is_case_file
 from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
 from order_guard.rulelang.model import Check, Pack, Rule
 from order_guard.rulelang.schema import rule_file_schema
@@ -45,7 +45,7 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in RULE_SUFFIXES and p.is_file()
-                                and not p.name.lower().endswith(CASES_SUFFIX)))
+                                and not is_case_file(p)))
         else:
             files.append(path)
     return files
@@ -183,12 +183,13 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
         check = Check(dataset=spec.get("for", "orders"), when=spec.get("when"), fail_if=spec["fail_if"],
                       message=spec["message"], line=spec.line)
         links = _CheckingLinks()
-        _check_semantics(check, operators, problem, spec.key_lines, links)
-        checks.append(dataclasses.replace(check, uses=tuple(sorted(links.used - {check.dataset}))))
+        reads_as_of = _check_semantics(check, operators, problem, spec.key_lines, links)
+        checks.append(dataclasses.replace(check, uses=tuple(sorted(links.used - {check.dataset})),
+                                          reads_as_of=reads_as_of))
     value_field = raw.get("value_at_risk")
     if value_field and not any(value_field in fields_of(check.dataset) for check in checks):
         problem(f"value_at_risk: unknown field {value_field!r}", raw.key_lines.get("value_at_risk"))
-    _check_examples(raw["examples"], problem)
+    _check_examples(raw["examples"], problem, needs_as_of=any(check.reads_as_of for check in checks))
     if len(problems) > before:
         return None
     return Rule(id=rule_id, name=raw["name"], severity=raw["severity"], summary=raw["summary"],
@@ -230,7 +231,8 @@ _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, lines: Mapping[str, int],
-                     links: _CheckingLinks) -> None:
+                     links: _CheckingLinks) -> bool:
+    """Report what cannot mean anything; return whether the check measures against --as-of."""
     ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), links)
     for part in ("when", "fail_if"):
         node = getattr(check, part)
@@ -244,15 +246,16 @@ def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, l
         names = [name for _, name, _, _ in string.Formatter().parse(check.message) if name is not None]
     except ValueError as err:
         problem(f"message: {err}", lines.get("message", check.line))
-        return
+        return ctx.reads_as_of
     known = [*fields_of(check.dataset), *ctx.named, "rule_id"]
     for name in names:
         if not _PLACEHOLDER.match(name) or name not in known:
             problem(f"message: unknown placeholder {{{name}}}" + did_you_mean(name, known),
                     lines.get("message", check.line))
+    return ctx.reads_as_of
 
 
-def _check_examples(examples: Mapping[str, list], problem) -> None:
+def _check_examples(examples: Mapping[str, list], problem, needs_as_of: bool) -> None:
     for verdict, cases in examples.items():
         for number, case in enumerate(cases, start=1):
             line = case.line
@@ -267,6 +270,9 @@ def _check_examples(examples: Mapping[str, list], problem) -> None:
                     parse_datetime(case["as_of"])
                 except ValueError as err:
                     problem(f"examples {verdict} #{number}: as_of: {err}", line)
+            elif needs_as_of and has_dates(example_datasets(case)):
+                problem(f"examples {verdict} #{number}: the rule measures against --as-of, so the example needs "
+                        "as_of to give the same result every day", line)
 
 
 def example_datasets(case: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:

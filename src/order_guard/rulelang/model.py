@@ -22,6 +22,8 @@ class Check:
     line: int | None = None
     #: Other datasets the check reads (look-ups, aggregates).
     uses: tuple[str, ...] = ()
+    #: Whether the check measures against --as-of (then examples must fix it).
+    reads_as_of: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class Rule:
     path: Path | None = None
     line: int | None = None
     pack: str = ""
+
+    @property
+    def reads_as_of(self) -> bool:
+        return any(check.reads_as_of for check in self.checks)
 
     def datasets(self) -> list[str]:
         """Every dataset the rule walks or reads."""
