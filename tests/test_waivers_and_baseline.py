@@ -221,3 +221,11 @@ def test_a_damaged_baseline_is_a_clear_error(run_cli, tmp_path, content):
     path.write_text(content)
     result = _check(run_cli, "--baseline", path)
     assert result.exit_code == 2 and "internal error" not in result.stderr
+
+
+def test_waivers_validate_catches_a_rule_id_typo(run_cli, tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n  - {rule: AMZ-PEND-04, order_id: X, reason: because the buyer asked, owner: me, "
+                    "expires: 2027-01-01}\n")
+    result = run_cli("waivers", "validate", path)
+    assert result.exit_code == 2 and f"{path}:2: waiver names rule 'AMZ-PEND-04'" in result.stderr

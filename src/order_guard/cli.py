@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     waiver_commands = waivers.add_subparsers(dest="waivers_command", required=True, metavar="SUBCOMMAND")
     waiver_validate = waiver_commands.add_parser("validate", help="validate waiver files (exit 2 on any error)")
     waiver_validate.add_argument("paths", nargs="+", metavar="FILE")
+    waiver_validate.add_argument("--rules", action="append", default=[], metavar="PATH",
+                                 help="the packs the waivers refer to (default: the installed packs)")
 
     verify = commands.add_parser("verify", parents=[plugin_flags],
                                  help="re-run a check from an evidence bundle and compare the result")
