@@ -6,9 +6,9 @@ import json
 import textwrap
 
 import pytest
+from tests.conftest import AS_OF
 
 from order_guard.sanitize import safe_text
-from tests.conftest import AS_OF
 
 FORMATS = ["table", "json", "junit", "sarif", "github", "markdown", "html"]
 

@@ -6,7 +6,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from tests.conftest import AS_OF
 
 FORMATS = ["table", "json", "junit", "sarif", "github", "markdown", "html"]
