@@ -173,7 +173,7 @@ ARCHIVED = REPORTS / "GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_BY_ORDER_DATE.airbyte-m
 
 @pytest.mark.parametrize(("path", "dataset_kind", "kind", "fmt", "reason"), [
     (UNSHIPPED, "unshipped-report", "unshipped-report", "unshipped-report", "field purchase_date: not a date"),
-    (ARCHIVED, "orders", "orders", "all-orders-report", "field order_total: not a number"),
+    (ARCHIVED, "orders", "orders", "all-orders-report", "field purchase_date: not a date"),
 ], ids=["unshipped-orders", "archived-all-orders"])
 @pytest.mark.parametrize("how", ["plain", "dataset"])
 def test_report_headers_are_recognised(run_cli, path, dataset_kind, kind, fmt, reason, how):

@@ -11,6 +11,7 @@ count as checked.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -42,6 +43,7 @@ _STATUS_BY_KEY = {status.lower(): status for status in STATUSES} | {
 _CHANNELS = {"afn": "AFN", "amazon": "AFN", "mfn": "MFN", "merchant": "MFN", "seller": "MFN"}
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_status(raw: str) -> str:
     """``Pending``, ``PENDING``, ``Pending - Waiting for Pick Up`` -> ``Pending``; unknown -> ``Unknown``."""
     key = re.sub(r"[^a-z]", "", raw.lower())
@@ -53,6 +55,7 @@ def canonical_status(raw: str) -> str:
     return _STATUS_BY_KEY.get(head, UNKNOWN_STATUS)
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_channel(raw: str) -> str:
     """``AFN``/``Amazon``/``AMAZON`` -> ``AFN``; ``MFN``/``Merchant``/``MERCHANT`` -> ``MFN``."""
     return _CHANNELS.get(raw.strip().lower(), raw.strip())
@@ -298,3 +301,61 @@ def _normalize_item(raw: Any) -> dict[str, Any]:
         except ValueError as err:
             raise UnreadableRecord(f"item field {name}: {err}") from None
     return item
+
+
+#: How a text cell is read for each converter: None keeps the text (flat files hold only text).
+_FROM_TEXT: dict[Callable[[Any], Any], Callable[[str], Any] | None] = {
+    TEXT: None, DATETIME: parse_datetime, INT: parse_int, DECIMAL: parse_decimal, BOOL: parse_bool,
+}
+
+
+def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tuple[str, int]],
+               sums: list[tuple[str, list[int]]]) -> Callable[[list[str]], dict[str, Any]]:
+    """A fast :func:`normalize` for rows of text cells (flat files): the plan of which cell
+    becomes which field, and how it is read, is made once per file instead of once per cell.
+    ``columns`` and ``item_columns`` are ``(field, cell index)``; ``sums`` adds cells up."""
+    fields = FIELDS[kind]
+    steps = [(name, index, _FROM_TEXT.get(fields[name]) if name in fields else None) for name, index in columns]
+    item_steps = [(name, index, _FROM_TEXT.get(ITEM_FIELDS[name]) if name in ITEM_FIELDS else None)
+                  for name, index in item_columns]
+    key = KEY_FIELD[kind]
+    orders, inventory = kind == "orders", kind == "inventory"
+
+    def read_cells(row: list[str], plan: list, what: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, index, parse in plan:
+            value = row[index]
+            if not value or value.isspace():
+                out[name] = None
+            elif parse is None:
+                out[name] = value
+            else:
+                try:
+                    out[name] = parse(value)
+                except ValueError as err:
+                    raise UnreadableRecord(f"{what} {name}: {err}") from None
+        return out
+
+    def read(row: list[str]) -> dict[str, Any]:
+        record = read_cells(row, steps, "field")
+        if item_steps:
+            record["items"] = [read_cells(row, item_steps, "item field")]
+        for name, indexes in sums:
+            total = None
+            for index in indexes:
+                value = row[index]
+                if value and not value.isspace():
+                    try:
+                        total = (total or Decimal(0)) + parse_decimal(value)
+                    except ValueError as err:
+                        raise UnreadableRecord(f"field {name}: {err}") from None
+            record[name] = total
+        if record.get(key) is None:
+            raise UnreadableRecord(f"no {key}")
+        if orders:
+            _canonicalise_order(record)
+        elif inventory and record.get("fulfillment_channel") is not None:
+            record["fulfillment_channel"] = canonical_channel(record["fulfillment_channel"])
+        return record
+
+    return read

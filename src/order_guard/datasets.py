@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from order_guard.canonical import normalize, parse_decimal
+from order_guard.canonical import normalize, row_reader
 from order_guard.errors import UnreadableRecord
 from order_guard.files.flat import FlatReader
 from order_guard.types import FlatFormat, JsonFormat
@@ -106,7 +106,7 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
     item_plan = [(target[6:], index) for target, index in plan if target.startswith("items.")]
     sum_plan = [(target, [position[name] for name in headers if name in position])
                 for target, headers in fmt.sums.items()]
-    kind = fmt.kind
+    read = row_reader(fmt.kind, record_plan, item_plan, sum_plan)
     pending: dict[str, Any] | None = None
     try:
         for row in reader.rows():
@@ -114,18 +114,10 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             if len(row) != width:
                 dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line)
                 continue
-            raw: dict[str, Any] = {target: row[index] for target, index in record_plan}
-            if item_plan:
-                raw["items"] = [{target: row[index] for target, index in item_plan}]
             try:
-                for target, indexes in sum_plan:
-                    try:
-                        raw[target] = _sum_money(row[index] for index in indexes)
-                    except ValueError as err:
-                        raise UnreadableRecord(f"field {target}: {err}") from None
-                record = normalize(kind, raw)
-            except (UnreadableRecord, ValueError) as err:
-                dataset.unreadable(str(err), line)
+                record = read(row)
+            except UnreadableRecord as err:
+                dataset.unreadable(err.message, line)
                 continue
             dataset.records_read += 1
             record["_line"] = line
@@ -147,14 +139,6 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
     if pending is not None:
         yield pending
-
-
-def _sum_money(values: Iterable[str]) -> Decimal | None:
-    total = None
-    for value in values:
-        if value and value.strip():
-            total = (total or Decimal(0)) + parse_decimal(value)
-    return total
 
 
 def _merge_rows(order: dict[str, Any], row: dict[str, Any]) -> None:
