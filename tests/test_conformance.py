@@ -172,7 +172,10 @@ ARCHIVED = REPORTS / "GET_FLAT_FILE_ARCHIVED_ORDERS_DATA_BY_ORDER_DATE.airbyte-m
 
 
 @pytest.mark.parametrize(("path", "dataset_kind", "kind", "fmt", "reason"), [
-    (UNSHIPPED, "unshipped-report", "unshipped-report", "unshipped-report", "field purchase_date: not a date"),
+    # Read as a look-up, the Unshipped report needs only its order ids: the mock's repeated
+    # header rows read as two (odd) orders, and no column the rules use is wrong.
+    (UNSHIPPED, "unshipped-report", "unshipped-report", "unshipped-report", None),
+    # The orders need their dates: "purchase-date" is not one, so both rows are unreadable.
     (ARCHIVED, "orders", "orders", "all-orders-report", "field purchase_date: not a date"),
 ], ids=["unshipped-orders", "archived-all-orders"])
 @pytest.mark.parametrize("how", ["plain", "dataset"])
@@ -189,10 +192,14 @@ def test_report_headers_are_recognised(run_cli, path, dataset_kind, kind, fmt, r
     assert (source["kind"], source["format"]) == (kind, fmt)
     assert source["delimiter"] == "tab"
     summary = report["summary"]
-    assert (summary["records_read"], summary["records_unreadable"], summary["records_checked"]) == (2, 2, 0)
-    assert [(error["line"], reason in error["message"]) for error in report["errors"]] == [(2, True), (3, True)]
     assert report["findings"] == []
-    assert result.exit_code == 3
+    if reason is None:
+        assert (summary["records_read"], summary["records_unreadable"], summary["records_checked"]) == (2, 0, 2)
+        assert result.exit_code == 0
+    else:
+        assert (summary["records_read"], summary["records_unreadable"], summary["records_checked"]) == (2, 2, 0)
+        assert [(error["line"], reason in error["message"]) for error in report["errors"]] == [(2, True), (3, True)]
+        assert result.exit_code == 3
 
 
 def test_archived_all_orders_is_not_an_order_report(run_cli):

@@ -66,6 +66,8 @@ class Dataset:
     errors_not_kept: int = 0
     #: Things the user should know that do not make a record unreadable.
     warnings: list[ReadError] = field(default_factory=list)
+    #: The fields the run's checks read (set by the engine); a source may skip the rest.
+    wanted_fields: set[str] | None = None
 
     def records(self) -> Iterator[dict[str, Any]]:
         return self.read_records(self)
@@ -102,10 +104,13 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             plan.append((target, index))
     # A seller's own columns, x-anything, reach rules as x_anything.
     plan += [(name.replace("-", "_"), index) for name, index in position.items() if name.startswith("x-")]
-    record_plan = [(target, index) for target, index in plan if not target.startswith("items.")]
-    item_plan = [(target[6:], index) for target, index in plan if target.startswith("items.")]
+    wanted = dataset.wanted_fields
+    record_plan = [(target, index) for target, index in plan
+                   if not target.startswith("items.") and (wanted is None or target in wanted)]
+    item_plan = [(target[6:], index) for target, index in plan
+                 if target.startswith("items.") and (wanted is None or target[6:] in wanted)]
     sum_plan = [(target, [position[name] for name in headers if name in position])
-                for target, headers in fmt.sums.items()]
+                for target, headers in fmt.sums.items() if wanted is None or target in wanted]
     read = row_reader(fmt.kind, record_plan, item_plan, sum_plan)
     pending: dict[str, Any] | None = None
     try:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, ReadError
 from order_guard.lookups import Aggregate, Links
 from order_guard.redaction import Redactor
-from order_guard.rulelang.compiler import CompileContext, Predicate
+from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate, placeholders
 from order_guard.rulelang.model import Check, Rule
 from order_guard.types import Operator
 
@@ -45,6 +46,8 @@ class CompiledCheck:
     evidence_fields: list[str]
     evidence_lookups: list[Callable[[dict], dict[str, Any]]]
     named: dict[str, Callable[[dict], Any]]
+    #: kind -> fields the check reads (items' fields under "items")
+    reads: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,10 +157,30 @@ class Engine:
         ctx = CompileContext(check.dataset, operators, self.as_of, self.links)
         when = ctx.condition(check.when) if check.when is not None else None
         fail_if = ctx.condition(check.fail_if)
-        return CompiledCheck(rule, check, when, fail_if, list(ctx.fields_used), ctx.evidence, ctx.named)
+        reads = {kind: set(names) for kind, names in ctx.reads.items()}
+        reads.setdefault(check.dataset, set()).update(placeholders(check.message))
+        if rule.value_at_risk:
+            reads[check.dataset].update((rule.value_at_risk, "currency"))
+        return CompiledCheck(rule, check, when, fail_if, list(ctx.fields_used), ctx.evidence, ctx.named, reads)
+
+    def fields_to_read(self, kind: str) -> set[str]:
+        """Every field of ``kind`` some check reads: a source may skip the others."""
+        wanted = {KEY_FIELD.get(kind, "order_id"), "order_id", "sku", "last_update_date", "status"}
+        for compiled in (check for checks in self.checks.values() for check in checks):
+            wanted |= compiled.reads.get(kind, set())
+            if kind == STREAMED:
+                wanted |= compiled.reads.get(ITEMS, set())
+        for dataset, key, _on, _requester, _table in self.links.indexes:
+            if dataset == kind:
+                wanted.add(key)
+        for aggregate in self.links.aggregates_over(kind):
+            wanted |= {aggregate.spec["group_by"], aggregate.spec["sum"], aggregate.spec.get("unnest") or "items"}
+        return wanted
 
     def run(self, datasets: list[Dataset]) -> RunResult:
         result = RunResult(as_of=self.as_of, rules=self.rules, datasets=datasets, findings=[], records_checked=0)
+        for dataset in datasets:
+            dataset.wanted_fields = self.fields_to_read(dataset.kind) if dataset.kind in KEY_FIELD else None
         present = {dataset.kind for dataset in datasets}
         for rule in self.rules:
             missing = sorted(set(rule.datasets()) - present)

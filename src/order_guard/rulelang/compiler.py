@@ -10,6 +10,8 @@ fields, values, look-ups and aggregates against the run.
 from __future__ import annotations
 
 import difflib
+import string
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -74,6 +76,9 @@ class CompileContext:
         self.evidence: list[Callable[[dict], dict[str, Any]]] = []
         #: Computed values named with ``as:``: evidence and message placeholders.
         self.named: dict[str, Getter] = {}
+        #: kind -> every field read, here and in child contexts (items, aggregates over other
+        #: datasets): what a source must read. Operators read fields through :meth:`getter`.
+        self.reads: dict[str, set[str]] = defaultdict(set)
 
     @property
     def as_of(self) -> datetime:
@@ -97,6 +102,10 @@ class CompileContext:
             raise RuleSemanticError(f"unknown field {field!r} for {self.kind}{suggestion}")
         if field not in self.fields_used:
             self.fields_used.append(field)
+        context: CompileContext | None = self
+        while context is not None:
+            context.reads[self.kind].add(field)
+            context = context.parent
         return lambda record: record.get(field)
 
     def converter(self, field: str) -> Callable[[Any], Any] | None:
@@ -117,11 +126,9 @@ class CompileContext:
 
     def condition(self, node: Mapping[str, Any]) -> Predicate:
         if "all" in node:
-            parts = [self.condition(child) for child in node["all"]]
-            return lambda record: all(part(record) for part in parts)
+            return _all_of([self.condition(child) for child in node["all"]])
         if "any" in node:
-            parts = [self.condition(child) for child in node["any"]]
-            return lambda record: any(part(record) for part in parts)
+            return _any_of([self.condition(child) for child in node["any"]])
         if "not" in node:
             inner = self.condition(node["not"])
             return lambda record: not inner(record)
@@ -173,6 +180,47 @@ _CANONICAL_LITERALS: dict[str, Callable[[str], str]] = {
     "status": _status_literal,
     "fulfillment_channel": canonical_channel,
 }
+
+
+def placeholders(template: str) -> set[str]:
+    """The field names a message template uses (``{order_id}``)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _all_of(parts: list[Predicate]) -> Predicate:
+    # Small fixed arities as plain closures: a generator per record costs more than the tests.
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda record: first(record) and second(record)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda record: first(record) and second(record) and third(record)
+
+    def every(record: dict) -> bool:
+        for part in parts:
+            if not part(record):
+                return False
+        return True
+
+    return every
+
+
+def _any_of(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda record: first(record) or second(record)
+
+    def some(record: dict) -> bool:
+        for part in parts:
+            if part(record):
+                return True
+        return False
+
+    return some
 
 
 def _arithmetic(op: str, parts: list[Getter]) -> Getter:
