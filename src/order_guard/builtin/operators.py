@@ -29,6 +29,11 @@ SCALAR = {"type": ["string", "number", "boolean"]}
 def _comparison(name: str, compare: Callable[[Any, Any], bool], doc: str) -> Operator:
     def compile_comparison(argument: Any, field: str, ctx: CompileContext) -> Predicate:
         get = ctx.getter(field)
+        if not isinstance(argument, dict):  # a literal: compared without a call per record
+            constant = ctx.coerce(field, argument)
+            if constant is None:
+                return lambda record: False
+            return lambda record: (left := get(record)) is not None and compare(left, constant)
         right = ctx.value(argument, compared_with=field)
 
         def test(record: dict) -> bool:

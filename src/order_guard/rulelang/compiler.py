@@ -10,6 +10,7 @@ fields, values, look-ups and aggregates against the run.
 from __future__ import annotations
 
 import difflib
+import operator
 import string
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -106,7 +107,7 @@ class CompileContext:
         while context is not None:
             context.reads[self.kind].add(field)
             context = context.parent
-        return lambda record: record.get(field)
+        return operator.methodcaller("get", field)  # record.get(field), without a Python frame
 
     def converter(self, field: str) -> Callable[[Any], Any] | None:
         """How values of ``field`` are read (``canonical.DATETIME``, ``INT``, ...), if it is a known field."""
