@@ -1,6 +1,10 @@
 """Synthetic Amazon data for the benchmarks: an All Orders report, an Unshipped Orders report and
 a shipping-confirmation file, in Amazon's real layouts, with a fixed seed (same bytes every run).
 
+The All Orders report grows with --orders; the other two are a day's files and stay small, as
+in a warehouse (the Unshipped report lists the newest unshipped orders, the confirmation file a
+day's 2,000 parcels).
+
     python bench/generate.py --orders 1000000 --out /tmp/og-bench
 """
 
@@ -24,6 +28,8 @@ SHIP = "order-id order-item-id quantity ship-date carrier-code carrier-name trac
 STATUSES = [("Shipped", 60), ("Unshipped", 20), ("Pending", 8), ("Cancelled", 5), ("Shipping", 5),
             ("Pending - Waiting for Pick Up", 2)]
 SKUS = [f"SKU-{n:05d}" for n in range(5000)]
+RECENT = 20_000  # the orders a day's files are about
+DAILY_PARCELS = 2_000
 
 
 def order_id(n: int) -> str:
@@ -55,13 +61,14 @@ def generate(orders: int, out: Path, seed: int = 1) -> dict[str, Path]:
                 "Tazza in ceramica 350 ml", sku, f"B0{n % 100000:08d}", "Unshipped", str(quantity), "EUR",
                 price, "0.00" if price else "", "4.90" if price else "", "0.00" if price else "", "", "", "", "",
                 "MILANO", "MI", "20121", "IT", "", "false", "", "")) + "\r\n")
-            if status == "Unshipped" and n % 3 == 0:
+            recent = n >= orders - RECENT
+            if status == "Unshipped" and recent:
                 unshipped.write("\t".join((
                     order_id(n), f"6301{n:010d}", purchase, purchase, purchase, purchase, "0",
                     "x@marketplace.amazon.it", "", sku, "Tazza", str(quantity), "0", str(quantity), "Standard",
                     "A Buyer", "Via Esempio 1", "", "", "Milano", "MI", "20121", "IT", "false", "", "",
                     "false")) + "\r\n")
-            if status in ("Shipped", "Unshipped") and n % 50 == 0 or n % 10007 == 0:
+            if recent and n % (RECENT // DAILY_PARCELS) == 0:
                 shipments.write("\t".join((order_id(n), f"6301{n:010d}", str(quantity), "2026-11-26", "BRT", "",
                                            f"BRT{n:010d}", "Standard")) + "\r\n")
     return paths

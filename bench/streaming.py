@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "og-bench")
     args = parser.parse_args()
+    os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # measure the core, not whatever else is installed
     print(f"# streaming benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores\n")
     memory = {}

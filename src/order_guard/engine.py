@@ -186,15 +186,15 @@ class Engine:
             missing = sorted(set(rule.datasets()) - present)
             if missing:
                 result.missing_datasets[rule.id] = missing
-        loaded = self._load_lookups(datasets, result)
+        loaded = self._load_lookups(datasets, result, present)
         wanted = {
             f"{requester}.{on}": {record.get(on) for _, record in loaded.get(requester, ())}
             for dataset, _, on, requester, _ in self.links.indexes if dataset == STREAMED
         }
-        snapshots = _Snapshots(self.links.aggregates_over(STREAMED))
+        snapshots = _Snapshots(self.links.aggregates_over(STREAMED, present))
         for dataset in datasets:
             if dataset.kind == STREAMED:
-                self._stream_orders(dataset, self.links.index_feeders(STREAMED, wanted), snapshots, result)
+                self._stream_orders(dataset, self.links.index_feeders(STREAMED, wanted, present), snapshots, result)
         result.findings.extend(finding for findings in snapshots.findings.values() for finding in findings.values())
         seen: dict[tuple[str, str], Finding] = {}
         for kind, items in loaded.items():
@@ -204,17 +204,20 @@ class Engine:
         self._missing_items(present, result)
         return result
 
-    def _load_lookups(self, datasets: list[Dataset], result: RunResult) -> dict[str, list[tuple[Dataset, dict]]]:
+    def _load_lookups(self, datasets: list[Dataset], result: RunResult,
+                      present: set[str]) -> dict[str, list[tuple[Dataset, dict]]]:
         """Read every dataset but the orders into memory, indexing and aggregating as it goes."""
         loaded: dict[str, list[tuple[Dataset, dict]]] = defaultdict(list)
         for dataset in datasets:
             if dataset.kind in (STREAMED, "unknown"):
                 continue
-            feeds = self.links.index_feeders(dataset.kind, {})
-            aggregates = self.links.aggregates_over(dataset.kind)
+            feeds = self.links.index_feeders(dataset.kind, {}, present)
+            aggregates = self.links.aggregates_over(dataset.kind, present)
+            keep = bool(self.checks.get(dataset.kind))  # a report only looked up is not kept whole
             for record in dataset.records():
                 record["_path"] = dataset.location
-                loaded[dataset.kind].append((dataset, record))
+                if keep:
+                    loaded[dataset.kind].append((dataset, record))
                 result.records_checked += 1
                 for feed in feeds:
                     feed(record)

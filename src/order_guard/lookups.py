@@ -12,7 +12,7 @@ is known, not silently counted as zero.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from order_guard.rulelang.compiler import Predicate
@@ -86,20 +86,26 @@ class Links:
         self.aggregates.append(aggregate)
         return aggregate.table
 
-    def index_feeders(self, kind: str, wanted: Mapping[str, set]) -> list[Callable[[dict], None]]:
+    def index_feeders(self, kind: str, wanted: Mapping[str, set],
+                      present: Collection[str] | None = None) -> list[Callable[[dict], None]]:
         """Functions to call with every record of ``kind`` as it is read. ``wanted`` limits an
-        index of the streamed orders to the keys its requester's records name (a semi-join)."""
+        index of the streamed orders to the keys its requester's records name (a semi-join);
+        an index whose requester has no data in the run (``present``) is not built."""
         return [_index_feeder(table, key, wanted.get(f"{requester}.{on}"))
-                for dataset, key, on, requester, table in self.indexes if dataset == kind]
+                for dataset, key, on, requester, table in self.indexes
+                if dataset == kind and (present is None or requester in present)]
 
-    def aggregates_over(self, kind: str) -> list[Aggregate]:
-        return [aggregate for aggregate in self.aggregates if aggregate.spec["dataset"] == kind]
+    def aggregates_over(self, kind: str, present: Collection[str] | None = None) -> list[Aggregate]:
+        """Aggregates over ``kind``; only those some present dataset's checks will read."""
+        return [aggregate for aggregate in self.aggregates if aggregate.spec["dataset"] == kind
+                and (present is None or aggregate.requester in present)]
 
 
 def _index_feeder(table: dict, key: str, wanted: set | None) -> Callable[[dict], None]:
     def feed(record: dict) -> None:
         value = record.get(key)
         if value is not None and (wanted is None or value in wanted):
-            table.setdefault(value, []).append(record)
+            # Only where the match is (for evidence): the record itself may be large.
+            table.setdefault(value, []).append({"_path": record.get("_path"), "_line": record.get("_line")})
 
     return feed

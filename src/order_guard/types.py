@@ -136,6 +136,12 @@ class Operator:
     ctx)``. Both return a predicate ``record -> bool``.
     ``schema`` is the JSON Schema of ARG; the rule-file schema is built from
     the schemas of all registered operators.
+
+    ``to_sql(ARG, "F" or None, sql_ctx)``, if given, is the same test as a
+    SQLAlchemy boolean expression (see :mod:`order_guard.sql`): it must mean
+    exactly what ``compile`` means, be TRUE or FALSE (never NULL), and raise
+    :class:`order_guard.sql.CannotPush` where it cannot. Without it, a rule
+    using the operator is never pushed down into a database.
     """
 
     name: str
@@ -143,6 +149,7 @@ class Operator:
     compile: Callable[[Any, str | None, CompileContext], Predicate]
     on_field: bool = True
     description: str = ""
+    to_sql: Callable[[Any, str | None, Any], Any] | None = None
 
     def __post_init__(self) -> None:
         _check_name(self, self.name)
