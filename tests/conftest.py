@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import pytest
-
-from order_guard.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "amazon-it"
@@ -17,28 +14,24 @@ SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 AS_OF = "2026-11-26T12:00:00Z"
 
 
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict:
-        return json.loads(self.stdout)
+@pytest.fixture(scope="module", autouse=True)
+def _built_in_plugins_only():
+    """Core tests see the built-in plugins only, whatever else is installed in the environment;
+    a test about loading installed plugins unsets this itself (monkeypatch)."""
+    before = os.environ.get("ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    yield
+    if before is None:
+        del os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"]
+    else:
+        os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"] = before
 
 
 @pytest.fixture
-def run_cli(capsys, monkeypatch):
-    """Run ``order-guard ARGS...`` in-process; installed third-party plugins are not loaded."""
+def run_cli(order_guard_cli, monkeypatch):
+    """``order-guard ARGS...`` in-process (order_guard.testing); installed third-party plugins are not loaded."""
     monkeypatch.setenv("ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD", "1")
-
-    def run(*args: str) -> CliResult:
-        capsys.readouterr()
-        code = main([str(arg) for arg in args])
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return run
+    return order_guard_cli
 
 
 def write_tsv(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8",

@@ -4,6 +4,8 @@
   with a failure that names the missing and unexpected findings, and one test
   per rule of the packs they test, running the rule's good and bad examples
   (the same harness as ``order-guard rules test``).
+* Provides ``order_guard_cli``: run ``order-guard ARGS...`` in-process and get its
+  exit code, stdout and stderr (plugin authors test their plugin through it).
 * Provides the ``guard`` fixture: an :class:`order_guard.guard.Guard` over the
   installed rule packs, so a test suite can say "our sync never ships a
   Pending order"::
@@ -18,6 +20,8 @@ plugin costs nothing in test runs that do not use it.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +118,30 @@ def guard():
     from order_guard.guard import Guard
 
     return Guard()
+
+
+@dataclass
+class CliResult:
+    """What one in-process ``order-guard`` run returned and printed."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def order_guard_cli(capsys):
+    """``order_guard_cli("check", path, "--format", "json")`` runs the CLI in-process (plugins
+    as installed) and returns a :class:`CliResult`."""
+    from order_guard.cli import main
+
+    def run(*args: object) -> CliResult:
+        capsys.readouterr()
+        code = main([str(arg) for arg in args])
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run

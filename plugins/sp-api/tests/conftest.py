@@ -6,24 +6,10 @@ point (autoload on), so ``pip install -e plugins/sp-api`` must have run.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
 import pytest
-from order_guard.cli import main
 
 import sp_api_data
 from sp_api_fake import FakeAmazon
-
-
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict:
-        return json.loads(self.stdout)
 
 
 @pytest.fixture
@@ -53,14 +39,6 @@ def sp_env(amazon, monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def run_cli(capsys):
-    """Run ``order-guard ARGS...`` in-process, plugins loaded from their entry points."""
-
-    def run(*args: object) -> CliResult:
-        capsys.readouterr()
-        code = main([str(arg) for arg in args])
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return run
-
+def run_cli(order_guard_cli):
+    """``order-guard ARGS...`` in-process (order_guard.testing), plugins loaded from their entry points."""
+    return order_guard_cli
