@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from order_guard.baseline import load_baseline
@@ -36,6 +36,8 @@ class CheckRequest:
     baseline: Path | None = None
     #: Called with each dataset as it is detected (the CLI prints it to stderr).
     on_dataset: Callable[[Dataset], None] = field(default=lambda dataset: None)
+    #: Called once the checks ran, with where each rule ran per dataset (pushed down or streamed).
+    on_explain: Callable[[list], None] | None = None
 
 
 def load_registry(plugins: Iterable[str] = (), disabled: Iterable[str] = ()) -> Registry:
@@ -77,10 +79,12 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     waivers = load_waivers(request.waivers) if request.waivers else []
     baseline = (load_baseline(request.baseline), str(request.baseline)) if request.baseline else None
     rules = [rule for pack in packs for rule in pack.rules]
-    as_of = request.as_of or datetime.now(timezone.utc).replace(microsecond=0)
+    as_of = request.as_of or datetime.now(UTC).replace(microsecond=0)
     datasets = open_datasets(request.datasets, registry)
     for dataset in datasets:
         request.on_dataset(dataset)
     engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data))
     result = engine.run(datasets)
+    if request.on_explain is not None:
+        request.on_explain(result.explain)
     return build_report(result, packs, waivers, baseline), packs

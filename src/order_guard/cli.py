@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     check.add_argument("--evidence", metavar="DIR",
                        help="write an evidence bundle of the run (see: order-guard verify)")
+    check.add_argument("--explain", action="store_true",
+                       help="print on stderr, per rule and dataset, whether it ran in the database (and the SQL)")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
     rules = commands.add_parser("rules", help="list, show and validate rules")

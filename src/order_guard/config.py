@@ -7,6 +7,7 @@ command line or an installed package adds a plugin).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +15,38 @@ from typing import Any
 
 import jsonschema
 
+from order_guard.canonical import FIELDS, ITEM_FIELDS, TEXT
 from order_guard.errors import UsageError
 from order_guard.rulelang.schema import SEVERITIES
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
 from order_guard.schema_errors import unknown_keys
+from order_guard.types import DATASET_KINDS
 
 CONFIG_NAME = "order-guard.yaml"
+
+_SQL_MAPPING = {
+    "type": "object",
+    "properties": {
+        "kind": {"enum": list(DATASET_KINDS)},
+        "columns": {"type": "object", "minProperties": 1,
+                    "additionalProperties": {"type": "string", "minLength": 1}},
+        "values": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": {"type": "string"}}},
+    },
+    "required": ["columns"],
+    "additionalProperties": False,
+}
+#: The SQL source's section: named queries (``?query=NAME``) and column mappings for a seller's own tables.
+_SQL = {
+    "type": "object",
+    "properties": {
+        "queries": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+        "mappings": {"type": "object", "additionalProperties": _SQL_MAPPING},
+    },
+    "additionalProperties": False,
+}
+#: A password typed into a URL (``user:secret@``); ``${NAME}`` (read from the environment) is fine.
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)[^@/\s]+@", re.I)
 
 SCHEMA = {
     "type": "object",
@@ -33,6 +60,7 @@ SCHEMA = {
         "format": {"type": "string"},
         "encoding": {"type": "string"},
         "waivers": {"type": "string"},
+        "sql": _SQL,
     },
     "additionalProperties": False,
 }
@@ -47,6 +75,8 @@ class Config:
     format: str | None = None
     encoding: str | None = None
     waivers: Path | None = None
+    #: The ``sql`` section, for the SQL source plugin (``Registry.settings["sql"]``).
+    sql: dict[str, Any] = field(default_factory=dict)
 
 
 def load_config(explicit: Path | None, cwd: Path) -> Config:
@@ -92,6 +122,7 @@ def _validated(data: Any, path: Path, document: Any) -> Config:
         line = line_of(document, where_in) if document is not None else None
         where = f"{path}:{line}" if line else str(path)
         raise UsageError(f"{where}: configuration: {message}")
+    _check_semantics(data, path, document)
     base = path.parent
     return Config(
         path=path,
@@ -101,7 +132,41 @@ def _validated(data: Any, path: Path, document: Any) -> Config:
         format=data.get("format"),
         encoding=data.get("encoding"),
         waivers=base / data["waivers"] if "waivers" in data else None,
+        sql=data.get("sql", {}),
     )
+
+
+def _check_semantics(data: Any, path: Path, document: Any) -> None:
+    """What the schema cannot say: no password in a committed file; mappings name real fields."""
+
+    def fail(where_in: list, message: str) -> None:
+        line = line_of(document, where_in) if document is not None else None
+        raise UsageError(f"{path}:{line}: configuration: {message}" if line else f"{path}: configuration: {message}")
+
+    for index, entry in enumerate(data.get("datasets", [])):
+        if _URL_PASSWORD.match(entry["source"]):
+            fail(["datasets", index, "source"], "a password in a URL in a configuration file; write "
+                 "${NAME} and set NAME in the environment, or use a .pgpass file")
+    for name, mapping in data.get("sql", {}).get("mappings", {}).items():
+        kinds = [mapping["kind"]] if "kind" in mapping else list(DATASET_KINDS)
+        for target in mapping["columns"]:
+            if not any(_known_field(kind, target) for kind in kinds):
+                fail(["sql", "mappings", name, "columns", target],
+                     f"mapping {name}: {target!r} is not a field of {' or '.join(kinds)} "
+                     "(canonical names, items.NAME for an order's items, or x_NAME)")
+        for target in mapping.get("values", {}):
+            if target not in mapping["columns"] or any(FIELDS.get(kind, {}).get(target) not in (None, TEXT)
+                                                       for kind in kinds):
+                fail(["sql", "mappings", name, "values", target],
+                     f"mapping {name}: values can map only a text field the mapping's columns name, not {target!r}")
+
+
+def _known_field(kind: str, target: str) -> bool:
+    if target.startswith("x_"):
+        return True
+    if target.startswith("items."):
+        return kind == "orders" and target[6:] in ITEM_FIELDS
+    return target in FIELDS[kind]
 
 
 def _resolve(base: Path, source: str) -> str:

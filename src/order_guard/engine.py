@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from order_guard import pushdown
 from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, ReadError
 from order_guard.lookups import Aggregate, Links
@@ -59,6 +60,8 @@ class RunResult:
     records_checked: int
     rule_errors: list[ReadError] = field(default_factory=list)
     missing_datasets: dict[str, list[str]] = field(default_factory=dict)
+    #: Per rule and dataset: pushed down into a database or streamed, and why (``--explain``).
+    explain: list[pushdown.Explanation] = field(default_factory=list)
 
     @property
     def records_read(self) -> int:
@@ -145,6 +148,7 @@ class Engine:
     def __init__(self, rules: Iterable[Rule], operators: Mapping[str, Operator], as_of: datetime,
                  redactor: Redactor):
         self.rules = list(rules)
+        self.operators = operators
         self.as_of = as_of
         self.redactor = redactor
         self.links = Links()
@@ -194,7 +198,9 @@ class Engine:
         snapshots = _Snapshots(self.links.aggregates_over(STREAMED, present))
         for dataset in datasets:
             if dataset.kind == STREAMED:
-                self._stream_orders(dataset, self.links.index_feeders(STREAMED, wanted, present), snapshots, result)
+                feeds = self.links.index_feeders(STREAMED, wanted, present)
+                if not pushdown.run(self, dataset, datasets, wanted, feeds, snapshots, result):
+                    self._stream_orders(dataset, feeds, snapshots, result)
         result.findings.extend(finding for findings in snapshots.findings.values() for finding in findings.values())
         seen: dict[tuple[str, str], Finding] = {}
         for kind, items in loaded.items():

@@ -41,6 +41,8 @@ class Registry:
     provided_by: dict[tuple[str, str], str] = field(default_factory=dict)
     #: plugin name -> (distribution, version): what ran, for evidence bundles
     plugins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Configuration sections for plugins (``sql``: named queries and column mappings), by section name.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_plugins(cls, pm: PluginManager) -> Registry:

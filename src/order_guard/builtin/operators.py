@@ -26,6 +26,18 @@ from order_guard.types import Operator
 SCALAR = {"type": ["string", "number", "boolean"]}
 
 
+def _sql(name: str, *bound: Any) -> Callable[..., Any]:
+    """The operator's SQL form in :mod:`order_guard.sql.forms`, imported only when a rule is pushed down
+    (SQLAlchemy is an optional dependency)."""
+
+    def to_sql(argument: Any, field: str | None, ctx: Any) -> Any:
+        from order_guard.sql import forms
+
+        return getattr(forms, name)(*bound, argument, field, ctx)
+
+    return to_sql
+
+
 def _comparison(name: str, compare: Callable[[Any, Any], bool], doc: str) -> Operator:
     def compile_comparison(argument: Any, field: str, ctx: CompileContext) -> Predicate:
         get = ctx.getter(field)
@@ -45,7 +57,8 @@ def _comparison(name: str, compare: Callable[[Any, Any], bool], doc: str) -> Ope
 
         return test
 
-    return Operator(name=name, schema=VALUE, compile=compile_comparison, description=doc)
+    return Operator(name=name, schema=VALUE, compile=compile_comparison, description=doc,
+                    to_sql=_sql("comparison", name))
 
 
 def _membership(name: str, wanted: bool, doc: str) -> Operator:
@@ -55,7 +68,7 @@ def _membership(name: str, wanted: bool, doc: str) -> Operator:
         return lambda record: (value := get(record)) is not None and (value in values) is wanted
 
     return Operator(name=name, schema={"type": "array", "items": SCALAR, "minItems": 1},
-                    compile=compile_membership, description=doc)
+                    compile=compile_membership, description=doc, to_sql=_sql("membership", wanted))
 
 
 def _matches(argument: str, field: str, ctx: CompileContext) -> Predicate:
@@ -156,21 +169,21 @@ OPERATORS = (
     _comparison("le", operator.le, "less than or equal to a value"),
     _membership("in", True, "one of a list of values"),
     _membership("not_in", False, "present and none of a list of values"),
-    Operator(name="matches", schema={"type": "string"}, compile=_matches,
+    Operator(name="matches", schema={"type": "string"}, compile=_matches, to_sql=_sql("matches"),
              description="text matching a regular expression (Python syntax, searched anywhere)"),
-    Operator(name="starts_with", schema={"type": "string"}, compile=_starts_with,
+    Operator(name="starts_with", schema={"type": "string"}, compile=_starts_with, to_sql=_sql("starts_with"),
              description="text starting with a prefix"),
-    Operator(name="present", schema={"type": "boolean"}, compile=_present,
+    Operator(name="present", schema={"type": "boolean"}, compile=_present, to_sql=_sql("present"),
              description="true: has a value that is not null and not empty; false: the opposite"),
-    Operator(name="missing", schema={"type": "boolean"}, compile=_missing,
+    Operator(name="missing", schema={"type": "boolean"}, compile=_missing, to_sql=_sql("missing"),
              description="true: missing or null; false: has a value (possibly empty)"),
-    Operator(name="empty", schema={"type": "boolean"}, compile=_empty,
+    Operator(name="empty", schema={"type": "boolean"}, compile=_empty, to_sql=_sql("empty"),
              description="true: an empty list or object (blank text reads as missing); false: anything else"),
-    Operator(name="age_days", schema=AGE_SCHEMA, compile=_age_days,
+    Operator(name="age_days", schema=AGE_SCHEMA, compile=_age_days, to_sql=_sql("age_days"),
              description="days from a date to --as-of, compared with gt/ge/lt/le"),
-    Operator(name="some", schema=CONDITION, compile=_some,
+    Operator(name="some", schema=CONDITION, compile=_some, to_sql=_sql("some"),
              description="at least one of the order's items satisfies a condition"),
-    Operator(name="exists_in", schema=EXISTS_IN_SCHEMA, compile=_exists_in, on_field=False,
+    Operator(name="exists_in", schema=EXISTS_IN_SCHEMA, compile=_exists_in, to_sql=_sql("exists_in"), on_field=False,
              description="a record of another dataset has the same key (default order_id)"),
 )
 

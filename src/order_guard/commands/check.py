@@ -45,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
         plugins=enabled,
         disabled_plugins=disabled,
         on_dataset=(lambda dataset: None) if args.quiet else _announce,
+        on_explain=_explain if args.explain else None,
         waivers=Path(args.waivers) if args.waivers else config.waivers,
         baseline=Path(args.baseline) if args.baseline else None,
     )
     outputs = [_output_flag(value) for value in args.output]
     registry = load_registry(enabled, disabled)
+    registry.settings["sql"] = config.sql
     reporters = registry.reporters
     main_format = args.format or config.format or "table"
     for name, _path in [(main_format, None), *outputs]:
@@ -107,6 +109,17 @@ def _as_of(value: str | None):
         return parse_datetime(value)
     except ValueError as err:
         raise UsageError(f"--as-of: {err}") from None
+
+
+def _explain(lines: list) -> None:
+    """``--explain``: per dataset and rule, pushed down into the database (with the SQL) or streamed."""
+    for location in dict.fromkeys(line.location for line in lines):
+        print(f"order-guard: explain: {safe_text(scrub(location))}", file=sys.stderr)
+        for line in lines:
+            if line.location == location:
+                label = "  " if line.rule == "*" else f"  {line.rule}: "
+                detail = scrub(line.detail).replace("\n", "\n      ")
+                print(f"{label}{detail}", file=sys.stderr)
 
 
 def _announce(dataset: Dataset) -> None:

@@ -1,0 +1,1 @@
+"""order-guard SQL source plugin."""
