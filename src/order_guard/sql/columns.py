@@ -286,7 +286,7 @@ _ISO = [_D] + [_D + "[T ][0-2][0-9]:[0-5][0-9]" + rest + zone
 def _sqlite_iso(raw: Any) -> Any:
     day = sa.func.substr(raw, 1, 10)
     return sa.and_(sa.or_(*[raw.op("GLOB")(pattern) for pattern in _ISO]),
-                   sa.func.date(day) == day, day >= "1970",
+                   sa.func.date(day, "+0 days") == day, day >= "1970",
                    sa.or_(sa.func.length(raw) == 10, sa.func.substr(raw, 12, 2) < "24"))
 
 

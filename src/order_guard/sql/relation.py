@@ -360,8 +360,10 @@ class GroupScope:
         column = self.kinds.get(name)
         if column is None:
             raise CannotPush(f"internal: {name} was not prepared")
-        if column.kind == ITEM_LIST or isinstance(column.expr, sa.sql.elements.Null):
+        if column.kind == ITEM_LIST:
             return column
+        if isinstance(column.expr, sa.sql.elements.Null):  # never a value in any row
+            return SqlColumn(sa.null(), column.kind, column.bind)
         expr = self.groups.c[name]
         if column.kind == TEXT_KIND and self.table.dialect.name != "mysql":
             expr = self.table.dialect.text(expr)  # keep code-point order through the subquery

@@ -110,7 +110,7 @@ class SqlRows:
 
     def _point(self, dataset: Dataset, kept: int) -> None:
         """Errors the previous row caused (an unreadable value) name its key."""
-        if self.last_key and self.key_column:
+        if self.last_key and self.last_key.strip() and self.key_column:
             pointer = f"/{pointer_segment(self.key_column)}/{pointer_segment(self.last_key)}"
             for error in dataset.errors[kept:]:
                 if error.pointer is None:
