@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,6 +135,8 @@ def column_types(db: Db, kind: str) -> dict[str, sa.types.TypeEngine]:
 
     types = {}
     for name, convert in FIELDS[kind].items():
+        if name == "status_raw":
+            continue  # what normalize derives from the status (a column of it would replace it)
         if convert is DATETIME:
             types[name] = sa.Text() if db.name == "sqlite" else sa.DateTime(timezone=True)
         elif convert is INT:
@@ -155,7 +158,8 @@ def typed_value(db: Db, kind: str, name: str, value):
     if value is None:
         return None
     if convert is DATETIME and db.name != "sqlite" and isinstance(value, str):
-        return parse_datetime(value)
+        moment = parse_datetime(value)
+        return moment.astimezone(timezone.utc).replace(tzinfo=None) if db.name == "mysql" else moment
     if convert is DECIMAL and not isinstance(value, Decimal):
         return Decimal(str(value))
     return value

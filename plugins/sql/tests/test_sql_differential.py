@@ -37,7 +37,7 @@ def _datasets(db, world: dict) -> list[str]:
 def _same_report(cli, monkeypatch, args):
     pushed = run_check(cli, monkeypatch, *args, "--explain", pushdown=True)
     streamed = run_check(cli, monkeypatch, *args, pushdown=False)
-    assert pushed[1] is not None and streamed[1] is not None, pushed[2] + streamed[2]
+    assert pushed[1] is not None and streamed[1] is not None, (pushed[2] + streamed[2])[-3000:]
     for part in ("summary", "findings", "errors"):
         assert pushed[1][part] == streamed[1][part], part
     assert pushed[0] == streamed[0]
@@ -52,7 +52,7 @@ def test_every_rule_example_gives_the_same_findings_pushed_down_and_streamed(
     args = [*_datasets(pushdown_db, world), "--as-of", example.get("as_of", AS_OF)]
     code, report, stderr = _same_report(order_guard_cli, monkeypatch, args)
     fired = {finding["rule_id"] for finding in report["findings"]}
-    assert (rule_id in fired) == (verdict == "bad"), stderr
+    assert (rule_id in fired) == (verdict == "bad"), stderr[-2000:]
 
 
 STATUSES = ["Pending", "PENDING", "PendingAvailability", "Unshipped", "Shipped", "Canceled", "CANCELLED",
@@ -111,7 +111,7 @@ def test_random_orders_give_the_same_report_pushed_down_and_streamed(pushdown_db
                                                                       "--as-of", AS_OF])
     assert report["findings"], "the random data must make rules fire"
     if not with_inventory:  # with inventory, the units held by Pending orders need every order streamed
-        assert "pushed down:" in stderr, stderr
+        assert "pushed down:" in stderr, stderr[-2000:]
     else:
         assert "sums over every order" in stderr
 
