@@ -9,6 +9,7 @@ each skips, saying so, where none answers. Every test uses tables of its own
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from datetime import timezone
@@ -73,6 +74,7 @@ class Db:
         return f"{self.base_url}?{query}"
 
     def close(self) -> None:
+        gc.collect()  # runs that ended close their sessions (and SQLite its locks) when collected
         for table in reversed(self.tables):
             table.drop(self.engine, checkfirst=True)
         self.engine.dispose()

@@ -87,11 +87,11 @@ class Session:
         return self.connection.execute(statement).scalar()
 
     def close(self) -> None:
-        try:
-            self.connection.rollback()
-            self.connection.close()
-        except Exception:  # noqa: BLE001 - a connection already lost has nothing to close
-            pass
+        for step in (self.connection.rollback, self.connection.close):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - a connection already lost has nothing to close
+                pass
         self.engine.dispose()
 
 
