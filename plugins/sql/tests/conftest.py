@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import uuid
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,7 +161,7 @@ def typed_value(db: Db, kind: str, name: str, value):
         return None
     if convert is DATETIME and db.name != "sqlite" and isinstance(value, str):
         moment = parse_datetime(value)
-        return moment.astimezone(timezone.utc).replace(tzinfo=None) if db.name == "mysql" else moment
+        return moment.astimezone(UTC).replace(tzinfo=None) if db.name == "mysql" else moment
     if convert is DECIMAL and not isinstance(value, Decimal):
         return Decimal(str(value))
     return value

@@ -8,10 +8,10 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import load_kind, load_orders, run_check
-
 from order_guard.checking import load_registry
 from order_guard.rulelang.loader import load_packs
+
+from conftest import load_kind, load_orders, run_check
 
 PACK = Path(__file__).resolve().parents[3] / "rules" / "amazon" / "pending.yaml"
 AS_OF = "2026-11-26T12:00:00Z"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from conftest import load_kind, load_orders, run_check
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "amazon-it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from conftest import run_check
 
 AS_OF = "2026-11-26T12:00:00Z"

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+
 from conftest import load_orders, run_check
 
 AS_OF = "2026-11-26T12:00:00Z"
@@ -36,6 +37,7 @@ def test_a_named_query_cannot_write_through_the_source(any_db, order_guard_cli, 
 def test_the_transaction_is_read_only(any_db):
     """Below the CLI: the session's own connection refuses a write."""
     from order_guard.registry import Registry
+
     from order_guard_sql.address import parse
     from order_guard_sql.session import session_for
 
@@ -184,6 +186,7 @@ def test_reading_holds_one_batch_not_the_table(sqlite_db, monkeypatch):
 
     from order_guard.checking import load_registry
     from order_guard.datasets import DatasetRequest
+
     from order_guard_sql.source import open_sql
 
     def peak(orders: int) -> int:
@@ -206,6 +209,7 @@ def test_reading_holds_one_batch_not_the_table(sqlite_db, monkeypatch):
 def test_threads_do_not_share_a_session(sqlite_db):
     """Sessions belong to one run (one registry): two runs never share a transaction."""
     from order_guard.registry import Registry
+
     from order_guard_sql.address import parse
     from order_guard_sql.session import session_for
 
