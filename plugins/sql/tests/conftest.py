@@ -121,9 +121,9 @@ def any_db(request, tmp_path):
     db.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def pushdown_db(request, tmp_path):
-    """The databases the pushdown differential runs on (the issue asks for SQLite and PostgreSQL)."""
+    """The databases the pushdown differential runs on (the issue asks for SQLite and PostgreSQL; MariaDB too)."""
     db = _sqlite(tmp_path) if request.param == "sqlite" else Db(request.param, server_url(request.param))
     yield db
     db.close()

@@ -95,6 +95,10 @@ class Dialect:
         """The storage class of each value, where the dialect types values, not columns (SQLite)."""
         return None
 
+    def first_code(self, expr: Any) -> Any | None:
+        """The code point of the first character of ``expr`` (NULL for empty text), where cheap."""
+        return None
+
 
 class SQLite(Dialect):
     name = "sqlite"
@@ -104,6 +108,9 @@ class SQLite(Dialect):
 
     def storage(self, expr: Any) -> Any:
         return sa.func.typeof(expr)
+
+    def first_code(self, expr: Any) -> Any:
+        return sa.func.unicode(expr)
 
     def number_literal(self, value: Any) -> Any:
         if isinstance(value, Decimal) and value != value.to_integral_value():
@@ -121,6 +128,9 @@ class PostgreSQL(Dialect):
 
     def text(self, expr: Any) -> Any:
         return expr.collate("C")
+
+    def first_code(self, expr: Any) -> Any:
+        return sa.func.ascii(expr)  # the code point in a UTF-8 database
 
 
 class MySQL(Dialect):
@@ -185,7 +195,10 @@ def _not_blank(raw: Any) -> Any:
 
 def _whitespace_edge(dialect: Dialect, raw: Any) -> Any:
     """Text whose first non-space character is other whitespace: Python may read it as blank."""
-    first = sa.func.substr(sa.func.trim(raw), 1, 1)
+    code = dialect.first_code(sa.func.ltrim(raw))
+    if code is not None:
+        return sa.and_(raw.is_not(None), sa.func.coalesce(code, 0).in_([ord(c) for c in WHITESPACE]))
+    first = sa.func.substr(sa.func.ltrim(raw), 1, 1)
     return sa.and_(raw.is_not(None), dialect.text(first).in_([dialect.text_literal(c) for c in WHITESPACE]))
 
 
@@ -263,13 +276,13 @@ def _as_decimal(dialect: Dialect, raw: Any, kind_class: str) -> Canon:
     if kind_class == "decimal":
         readable = None
         if dialect.name == "postgresql":  # NaN reads, but no Python comparison or sum accepts it
-            readable = sa.or_(raw.is_(None), raw != sa.literal(Decimal("NaN"), sa.Numeric()))
+            readable = sa.or_(raw.is_(None), raw != sa.cast(sa.literal("NaN"), sa.Numeric()))
         return Canon(_number_column(dialect, raw), readable)
     if kind_class == "float":
         readable = None
         if dialect.name == "postgresql":
-            readable = sa.or_(raw.is_(None), sa.not_(raw.in_([sa.literal(float(v), sa.Float())
-                                                               for v in ("nan", "inf", "-inf")])))
+            readable = sa.or_(raw.is_(None), sa.not_(raw.in_([sa.cast(sa.literal(v), sa.Float())
+                                                               for v in ("NaN", "Infinity", "-Infinity")])))
         return Canon(_number_column(dialect, raw, sa.false()), readable)
     if kind_class == "text":
         return Canon(_number_column(dialect, sa.null()), sa.or_(raw.is_(None), sa.func.trim(raw) == ""))
@@ -331,14 +344,20 @@ def _as_read(dialect: Dialect, raw: Any, kind_class: str) -> Canon:
 def enumerated(dialect: Dialect, raw_text: Any, values: Mapping[str, str | None], readable: Any) -> Canon:
     """A field whose every raw value (as text) was read from the table and mapped in Python
     (``canonical_status``, ``canonical_channel``, a seller's value mapping): exact by construction."""
-    by_value: dict[str, list[str]] = {}
+    by_value: dict[str | None, list[str]] = {}
     for raw, value in values.items():
-        if value is not None:
+        if value != raw:  # values read as they are need no branch: the CASE keeps the raw text
             by_value.setdefault(value, []).append(raw)
     exact_raw = dialect.text(raw_text)
-    branches = [(exact_raw.in_([dialect.text_literal(r) for r in sorted(raws)]), dialect.text_literal(value))
-                for value, raws in sorted(by_value.items())]
-    expr = dialect.text(sa.case(*branches, else_=sa.null())) if branches else sa.null()
+    branches = [(exact_raw.in_([dialect.text_literal(r) for r in sorted(raws)]),
+                 dialect.text_literal(value) if value is not None else sa.null())
+                for value, raws in sorted(by_value.items(), key=lambda pair: (pair[0] is None, pair[0] or ""))]
+    if not values:
+        expr = sa.null()
+    elif branches:
+        expr = dialect.text(sa.case(*branches, else_=raw_text))
+    else:
+        expr = exact_raw
     known = sa.or_(raw_text.is_(None), exact_raw.in_([dialect.text_literal(r) for r in sorted(values)])) \
         if values else raw_text.is_(None)
 

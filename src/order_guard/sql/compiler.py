@@ -87,6 +87,8 @@ class SqlCheck:
     predicate: Any
     uncertain: Any | None
     fields: list[str]
+    #: the places SQL may be wrong, one by one (``uncertain`` is their OR)
+    doubts: list[Any] = field(default_factory=list)
 
     @property
     def candidates(self) -> Any:
@@ -118,6 +120,7 @@ class SqlContext:
         # Field names, literal coercion and their errors come from the Python compiler itself.
         self.python = CompileContext(kind, operators, as_of, _NoLinks())
         self.uncertain: list[Any] = []
+        self._doubted: set[int] = set()
 
     @property
     def as_of(self) -> datetime:
@@ -133,7 +136,8 @@ class SqlContext:
         except RuleSemanticError as err:
             raise CannotPush(str(err)) from None
         column = self.scope.column(field)
-        if column.exact is not None:
+        if column.exact is not None and id(column.exact) not in self._doubted:
+            self._doubted.add(id(column.exact))  # a column read twice is doubted once
             self.uncertain.append(sa.not_(column.exact))
         return column
 
@@ -210,7 +214,7 @@ def compile_check(check: Check, operators: Mapping[str, Operator], as_of: dateti
     fail_if = ctx.condition(check.fail_if)
     predicate = fail_if if when is None else sa.and_(when, fail_if)
     uncertain = sa.or_(*ctx.uncertain) if ctx.uncertain else None
-    return SqlCheck(predicate, uncertain, list(ctx.fields))
+    return SqlCheck(predicate, uncertain, list(ctx.fields), list(ctx.uncertain))
 
 
 __all__ = ["ABSENT", "DATETIME", "ITEMS", "ITEM_LIST", "NUMBER", "OTHER", "TEXT", "CannotPush", "Literal",

@@ -90,6 +90,7 @@ class CanonicalTable:
         self.lookups: Callable[[str, str], Lookup] = _no_lookups
         #: the fields the stream reads (``Dataset.wanted_fields``): only they can make a row unreadable
         self.wanted: set[str] | None = None
+        self._canons: dict[tuple, tuple[Canon, Any]] = {}
 
     # -- row level -------------------------------------------------------------------------------
 
@@ -105,6 +106,14 @@ class CanonicalTable:
         return column if raw.type_class == "text" else self.dialect.as_text(column)
 
     def canon(self, name: str, src: Any, need_values: bool = True) -> Canon:
+        """The canonical value of field ``name`` over rows ``src`` (the same object each time it is asked,
+        so that a check reading a field twice doubts it once)."""
+        key = (name, id(src), need_values, name in self.enumerations)
+        if key not in self._canons:
+            self._canons[key] = (self._canon(name, src, need_values), src)
+        return self._canons[key][0]
+
+    def _canon(self, name: str, src: Any, need_values: bool = True) -> Canon:
         layout = self.layout
         if name == "items" and layout.kind == "orders":
             return Canon(SqlColumn(sa.true() if layout.items else sa.false(), ITEM_LIST))
@@ -185,7 +194,7 @@ class CanonicalTable:
         order = [self.key(src)]
         if self.layout.grouped and not self.layout.unique:
             for column in src.c:
-                if column.name == KEY or column.name.startswith("og_check_"):
+                if column.name == KEY or column.name.startswith(("og_check_", "og_test_", "og_unsure")):
                     continue
                 text = self.dialect.storage(column) is not None or _type_class(column) == "text"
                 order.append(self.dialect.text(column) if text else column)
@@ -260,17 +269,38 @@ class CanonicalTable:
     def candidates(self, checks: Sequence[SqlCheck], scope: Any, everything: bool = False) -> Any:
         """Raw rows of every order some check may fail (of every vouched order, with ``everything``),
         each with a 0/1 flag per check (``og_check_N``)."""
-        flags = [sa.case((check.candidates, 1), else_=0).label(f"og_check_{n}") for n, check in enumerate(checks)]
-        anything = sa.true() if everything else sa.or_(*[check.candidates for check in checks])
         base = self.base
         if isinstance(scope, RowScope):
-            query = sa.select(*base.c, *flags).where(sa.not_(self.suspect(base)), anything)
-            return query.order_by(*self.order_by(base))
+            return self._row_candidates(checks, everything)
+        flags = [sa.case((check.candidates, 1), else_=0).label(f"og_check_{n}") for n, check in enumerate(checks)]
+        anything = sa.true() if everything else sa.or_(*[check.candidates for check in checks])
         groups = scope.groups
         violations = sa.select(groups.c[KEY], *flags).where(anything).subquery("og_violations")
         query = sa.select(*base.c, *[violations.c[f"og_check_{n}"] for n in range(len(checks))])
         query = query.join_from(base, violations, self.key(base) == violations.c[KEY])
         return query.order_by(*self.order_by(base))
+
+
+    def _row_candidates(self, checks: Sequence[SqlCheck], everything: bool) -> Any:
+        """Rows that are records of their own; where SQL is unsure of a value the order reads,
+        every check is flagged (each doubt is tested once per row)."""
+        base = self.base
+        doubts = list({_same(doubt): doubt for check in checks for doubt in check.doubts}.values())
+        unsure = sa.or_(*doubts) if doubts else sa.false()
+        flags = [sa.case((sa.or_(check.predicate, unsure), 1), else_=0).label(f"og_check_{n}")
+                 for n, check in enumerate(checks)]
+        query = sa.select(*base.c, *flags).where(sa.not_(self.suspect(base)))
+        if not everything:  # the flags are computed only for the rows this lets through
+            query = query.where(sa.or_(*[check.predicate for check in checks], unsure))
+        return query.order_by(*self.order_by(base))
+
+
+def _same(expression: Any) -> Any:
+    """What makes two doubts the same doubt (two checks reading one field)."""
+    try:
+        return str(expression.compile(compile_kwargs={"literal_binds": True}))
+    except Exception:  # noqa: BLE001 - a value without a literal form: compare by identity
+        return id(expression)
 
 
 def _type_class(column: Any) -> str:
@@ -355,8 +385,14 @@ class GroupScope:
             columns += [value.label(name), sa.case((exact, 1), else_=0).label(f"{name}__x")]
         no_suspect = sa.func.min(sa.case((table.suspect(base), 0), else_=1)) == 1
         self.groups = sa.select(*columns).group_by(key).having(no_suspect).subquery("og_orders")
+        self._columns: dict[str, SqlColumn] = {}
 
     def column(self, name: str) -> SqlColumn:
+        if name not in self._columns:
+            self._columns[name] = self._column(name)
+        return self._columns[name]
+
+    def _column(self, name: str) -> SqlColumn:
         column = self.kinds.get(name)
         if column is None:
             raise CannotPush(f"internal: {name} was not prepared")
