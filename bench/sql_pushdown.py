@@ -26,10 +26,10 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-AS_OF = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 26, 12, tzinfo=UTC)
 URL = os.environ.get("ORDER_GUARD_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "order-guard"
