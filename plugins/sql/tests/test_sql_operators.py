@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+
 from test_sql_differential import AS_OF, _datasets, _same_report, random_world
 
 RULES = [
