@@ -18,9 +18,11 @@ one orders dataset of a run:
    finding is therefore always Python's, with the same message, evidence,
    location, value at risk and dedupe as streaming.
 
+An aggregate over orders (the units Pending orders hold) is fed from the
+records the database returns for its ``where``, as if it were one more check.
 The dataset is streamed instead when it is not the only orders dataset (the
-newest snapshot of an order decides across datasets), when another dataset
-needs every order (an aggregate over orders), or when no check can be pushed.
+newest snapshot of an order decides across datasets) or when no check can be
+pushed.
 A look-up into orders (a shipment's order) asks :meth:`Pushdown.matching`
 for the keys it needs. Every decision is recorded for ``--explain``.
 """
@@ -103,11 +105,12 @@ def explain_streamed(result: RunResult, engine: Engine, dataset: Dataset, reason
         result.explain.append(Explanation(dataset.location, compiled.rule.id, False, reason))
 
 
-def _needs_whole(engine: Engine, present: set[str], wanted: Mapping[str, set]) -> str | None:
-    for aggregate in engine.links.aggregates_over("orders"):
-        if aggregate.requester in present:
-            return f"streamed: {aggregate.label} sums over every order (an aggregate has no SQL form yet)"
-    return None
+def _feeding(aggregate: Any) -> Check:
+    """An aggregate over orders as a check for the database: the orders it sums (its ``where``)."""
+    from order_guard.rulelang.model import Check
+
+    where = aggregate.spec.get("where") or {"field": "order_id", "present": True}
+    return Check(dataset="orders", fail_if=where, message="")
 
 
 def run(engine: Engine, dataset: Dataset, datasets: Sequence[Dataset], wanted: Mapping[str, set],
@@ -119,12 +122,14 @@ def run(engine: Engine, dataset: Dataset, datasets: Sequence[Dataset], wanted: M
         explain_streamed(result, engine, dataset, "streamed: the source reads records, it runs no SQL")
         return False
     present = {other.kind for other in datasets}
-    reason = _needs_whole(engine, present, wanted)
+    reason = None
     if sum(1 for other in datasets if other.kind == "orders") > 1:
         reason = "streamed: several orders datasets (the newest snapshot of an order decides across them)"
+    aggregates = engine.links.aggregates_over("orders", present)
     plan = None
     if reason is None and checks:
-        plan = pushdown.plan([compiled.check for compiled in checks], engine.operators, engine.as_of, datasets)
+        plan = pushdown.plan([compiled.check for compiled in checks] + [_feeding(a) for a in aggregates],
+                             engine.operators, engine.as_of, datasets)
         if not plan.pushed:
             reason = "streamed: " + "; ".join(dict.fromkeys(plan.notes))
     if reason is not None or plan is None:
@@ -132,7 +137,7 @@ def run(engine: Engine, dataset: Dataset, datasets: Sequence[Dataset], wanted: M
         explain_streamed(result, engine, dataset, reason or "streamed: no orders checks")
         return False
     try:
-        _run(engine, dataset, pushdown, plan, checks, feeds, snapshots, result, present, wanted)
+        _run(engine, dataset, pushdown, plan, checks, aggregates, feeds, snapshots, result, present, wanted)
     finally:
         pushdown.close()
     for index, compiled in enumerate(checks):
@@ -140,13 +145,17 @@ def run(engine: Engine, dataset: Dataset, datasets: Sequence[Dataset], wanted: M
         if index in plan.pushed and plan.rejected.get(index):
             detail += f"\n(re-checked in Python: {plan.rejected[index]} returned record(s) did not fail it)"
         result.explain.append(Explanation(dataset.location, compiled.rule.id, index in plan.pushed, detail))
+    for number, aggregate in enumerate(aggregates, start=len(checks)):
+        detail = plan.notes[number].replace("pushed down: ", "pushed down (the orders summed): ", 1)
+        result.explain.append(Explanation(dataset.location, f"{aggregate.label} ({aggregate.requester})",
+                                          number in plan.pushed, detail))
     if plan.statement:
         result.explain.append(Explanation(dataset.location, "*", True, plan.statement))
     return True
 
 
-def _run(engine: Engine, dataset: Dataset, pushdown: Pushdown, plan: Plan, checks: list, feeds: list,
-         snapshots: Any, result: RunResult, present: set[str], wanted: Mapping[str, set]) -> None:
+def _run(engine: Engine, dataset: Dataset, pushdown: Pushdown, plan: Plan, checks: list, aggregates: list,
+         feeds: list, snapshots: Any, result: RunResult, present: set[str], wanted: Mapping[str, set]) -> None:
     engine._stream_orders(_Records(dataset, pushdown.unsure()), feeds, snapshots, result)
     vouched = pushdown.count()
     dataset.records_read += vouched
@@ -159,16 +168,25 @@ def _run(engine: Engine, dataset: Dataset, pushdown: Pushdown, plan: Plan, check
             for record in pushdown.matching(key, keys[start:start + CHUNK]):
                 record["_path"] = dataset.location
                 feed(record)
-    for record, flagged in pushdown.candidates():
-        record["_path"] = dataset.location
-        if not snapshots.admit(record):
-            continue
-        wanted = [(index, compiled) for index, compiled in enumerate(checks)
-                  if index not in plan.pushed or index in flagged]
-        findings = []
-        for index, compiled in wanted:
-            found = engine._check([compiled], dataset, record, result)
-            if index in plan.pushed and not found:
-                plan.rejected[index] = plan.rejected.get(index, 0) + 1
-            findings += found
-        snapshots.keep(record, findings)
+    # Aggregates are fed below, from the records the database returns for them (the unsure ones
+    # above were fed as streaming feeds them); the snapshots must not feed them twice.
+    streamed_aggregates, snapshots.aggregates = snapshots.aggregates, []
+    try:
+        for record, flagged in pushdown.candidates():
+            record["_path"] = dataset.location
+            if not snapshots.admit(record):
+                continue
+            findings = []
+            for index, compiled in enumerate(checks):
+                if index in plan.pushed and index not in flagged:
+                    continue
+                found = engine._check([compiled], dataset, record, result)
+                if index in plan.pushed and not found:
+                    plan.rejected[index] = plan.rejected.get(index, 0) + 1
+                findings += found
+            snapshots.keep(record, findings)
+            for number, aggregate in enumerate(aggregates, start=len(checks)):
+                if number not in plan.pushed or number in flagged:
+                    aggregate.feed(record)  # its own where decides, in Python
+    finally:
+        snapshots.aggregates = streamed_aggregates

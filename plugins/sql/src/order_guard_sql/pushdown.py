@@ -31,6 +31,16 @@ def render(statement: Any, dialect: Any) -> str:
     return scrub(text)
 
 
+def _where(condition: Any, scope: Any, table: Any, dialect: Any) -> str:
+    """A check's test as the WHERE clause it is in the statement (look-ups correlated, values inlined)."""
+    import sqlalchemy as sa
+
+    source = getattr(scope, "groups", None)
+    source = source if source is not None else table.base
+    text = render(sa.select(sa.literal_column("1")).select_from(source).where(condition), dialect)
+    return text.split("\nWHERE ", 1)[1] if "\nWHERE " in text else text
+
+
 class SqlPushdown:
     def __init__(self, session: Session, table: Any, dataset: Dataset, fmt: Any, key_column: str,
                  values: Mapping[str, Mapping[str, str]], enabled: bool):
@@ -80,7 +90,7 @@ class SqlPushdown:
             sql = compile_check(checks[index], operators, as_of, scope)
             compiled.append(sql)
             self.flag_index[number] = index
-            notes[index] = "pushed down: " + render(sql.candidates, dialect)
+            notes[index] = "pushed down: WHERE " + _where(sql.candidates, scope, table, dialect)
         for index, note in enumerate(notes):
             if index not in pushable:
                 notes[index] = "not pushed (checked in Python over every order): " + note
