@@ -225,3 +225,16 @@ def test_threads_do_not_share_a_session(sqlite_db):
     for thread in threads:
         thread.join()
     assert sessions[0] is not sessions[1]
+
+
+def test_a_broken_query_does_not_spoil_the_other_datasets_of_the_database(any_db, order_guard_cli, monkeypatch,
+                                                                          tmp_path):
+    table = load_orders(any_db, ORDERS[:14])
+    config = tmp_path / "order-guard.yaml"
+    config.write_text('sql:\n  queries:\n    broken: "SELEC order_id FROM nowhere"\n', encoding="utf-8")
+    code, report, stderr = run_check(order_guard_cli, monkeypatch, "--config", config,
+                                     "--dataset", f"shipments={any_db.base_url}?query=broken",
+                                     "--dataset", f"orders={any_db.url(table)}", "--as-of", AS_OF)
+    assert code == 3 and "cannot read query broken" in report["errors"][0]["message"]
+    summary = report["summary"]  # the orders were still read, in the same transaction
+    assert (summary["records_checked"], summary["records_unreadable"]) == (14, 1)

@@ -14,13 +14,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from order_guard.canonical import FIELDS, ITEM_FIELDS, KEY_FIELD, TEXT, canonical_channel, canonical_status
+from order_guard.canonical import (
+    DECIMAL,
+    FIELDS,
+    ITEM_FIELDS,
+    KEY_FIELD,
+    TEXT,
+    canonical_channel,
+    canonical_status,
+)
 from order_guard.sql import CannotPush
 from order_guard.sql.columns import Canon, Dialect, absent, canonical, enumerated
 from order_guard.sql.compiler import ITEM_LIST, ItemScope, Lookup, SqlCheck, SqlColumn
@@ -154,8 +162,6 @@ class CanonicalTable:
         return canonical(self.dialect, src.c[raw.name], raw.type_class, self._converter(name, item=True))
 
     def _sum(self, raws: Sequence[RawColumn], src: Any) -> Canon:
-        from order_guard.canonical import DECIMAL
-
         parts = [canonical(self.dialect, src.c[raw.name], raw.type_class, DECIMAL) for raw in raws]
         exprs = [part.column.expr for part in parts]
         total = sa.case((sa.and_(*[expr.is_(None) for expr in exprs]), sa.null()),
@@ -458,5 +464,5 @@ def absent_lookup() -> Lookup:
     return _Absent()
 
 
-__all__ = ["CanonicalTable", "GroupScope", "Layout", "Mapping", "RawColumn", "RowScope", "TableLookup",
-           "absent_lookup", "mapped_value"]
+__all__ = ["CanonicalTable", "GroupScope", "Layout", "RawColumn", "RowScope", "TableLookup", "absent_lookup",
+           "mapped_value"]

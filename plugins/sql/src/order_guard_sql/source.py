@@ -75,6 +75,7 @@ def _relation(session: Session, address: Address, query_sql: str | None) -> tupl
     from order_guard.sql.columns import type_class
 
     connection = session.connection
+    savepoint = connection.begin_nested()  # a failed look at the schema must not spoil the run's snapshot
     try:
         if query_sql is None:
             inspector = sa.inspect(connection)
@@ -93,6 +94,7 @@ def _relation(session: Session, address: Address, query_sql: str | None) -> tupl
                     unique.add(index["column_names"][0])
             base = sa.Table(address.table, sa.MetaData(), *[sa.Column(c["name"], sa.types.NullType()) for c in found],
                             schema=address.schema)
+            savepoint.commit()
             return base, Columns([c["name"] for c in found], {c["name"]: type_class(c["type"]) for c in found}, unique)
         probe = sa.text(query_sql).columns().subquery("og_query")
         result = connection.execute(sa.select(sa.literal_column("*")).select_from(probe).where(sa.false()))
@@ -103,13 +105,22 @@ def _relation(session: Session, address: Address, query_sql: str | None) -> tupl
             if session.dialect in ("mysql", "mariadb") else {}
         classes = {name: types.get(codes.get(name), "unknown") for name in names}
         base = sa.text(query_sql).columns(*[sa.column(name) for name in names]).subquery("og_query")
+        savepoint.commit()
         return base, Columns(names, classes, set())
     except sa.exc.NoSuchTableError:
-        connection.rollback() if session.dialect == "postgresql" else None
+        _undo(savepoint)
         raise SourceError(address.location, f"no table {address.table!r}"
                           + (f" in schema {address.schema!r}" if address.schema else "")) from None
     except sa.exc.SQLAlchemyError as err:
+        _undo(savepoint)
         raise SourceError(address.location, f"cannot read {address.relation}: {explain_error(err)}") from None
+
+
+def _undo(savepoint: Any) -> None:
+    try:
+        savepoint.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself is gone: the error says so already
+        pass
 
 
 def _dataset(address: Address, session: Session, base: Any, fmt: Any, layout: Any) -> SqlDataset:
