@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from order_guard.sql import CannotPush
 from order_guard.sql.compiler import ABSENT, NUMBER, OTHER, SqlColumn
 from order_guard.sql.compiler import DATETIME as SQL_DATETIME
 from order_guard.sql.compiler import TEXT as SQL_TEXT
+from order_guard.sql.dialects import Dialect
 
 #: Characters Python's str.strip() removes besides the space; SQL's TRIM keeps them.
 WHITESPACE = ("\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680",
@@ -35,131 +35,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TYPE_CLASSES = ("text", "integer", "decimal", "float", "datetime", "date", "boolean", "unknown")
 
 
-def type_class(sql_type: Any) -> str:
-    if isinstance(sql_type, sa.Boolean):
-        return "boolean"
-    if isinstance(sql_type, sa.Integer):
-        return "integer"
-    if isinstance(sql_type, sa.Float):
-        return "float"
-    if isinstance(sql_type, sa.Numeric):
-        return "decimal"
-    if isinstance(sql_type, sa.DateTime):
-        return "datetime"
-    if isinstance(sql_type, sa.Date):
-        return "date"
-    if isinstance(sql_type, (sa.String, sa.Enum)):
-        return "text"
-    return "unknown"
-
-
 @dataclass
 class Canon:
     """A raw column read as a canonical field: ``column`` and where it is ``readable`` (None: everywhere)."""
 
     column: SqlColumn
     readable: Any = None
-
-
-class Dialect:
-    """How one database compares text in code-point order and holds dates. ``supported`` dialects only."""
-
-    name = "generic"
-
-    def text(self, expr: Any) -> Any:
-        """``expr`` as text that compares as Python compares strings."""
-        return expr
-
-    def text_literal(self, value: str) -> Any:
-        return sa.literal(value, sa.String())
-
-    def prefix(self, expr: Any, value: str) -> Any:
-        return sa.func.substr(expr, 1, len(value)) == self.text_literal(value)
-
-    def as_text(self, expr: Any) -> Any:
-        return sa.cast(expr, sa.String())
-
-    def number_literal(self, value: Any) -> Any:
-        if isinstance(value, bool):
-            value = int(value)
-        if isinstance(value, int):
-            return sa.literal(value, sa.BigInteger())
-        if isinstance(value, Decimal):
-            return sa.literal(value, sa.Numeric())
-        raise CannotPush(f"{value!r} is not a whole or decimal number")
-
-    def datetime_literal(self, value: datetime) -> Any:
-        return sa.literal(value.astimezone(UTC), sa.DateTime(timezone=True))
-
-    def storage(self, expr: Any) -> Any | None:
-        """The storage class of each value, where the dialect types values, not columns (SQLite)."""
-        return None
-
-    def first_code(self, expr: Any) -> Any | None:
-        """The code point of the first character of ``expr`` (NULL for empty text), where cheap."""
-        return None
-
-
-class SQLite(Dialect):
-    name = "sqlite"
-
-    def text(self, expr: Any) -> Any:
-        return expr.collate("BINARY")
-
-    def storage(self, expr: Any) -> Any:
-        return sa.func.typeof(expr)
-
-    def first_code(self, expr: Any) -> Any:
-        return sa.func.unicode(expr)
-
-    def number_literal(self, value: Any) -> Any:
-        if isinstance(value, Decimal) and value != value.to_integral_value():
-            return sa.literal(float(value), sa.Float())  # exact against the integers SQL vouches for
-        if isinstance(value, Decimal):
-            value = int(value)
-        return super().number_literal(value)
-
-    def datetime_literal(self, value: datetime) -> Any:
-        return sa.literal((value - EPOCH) // _MICROSECOND, sa.BigInteger())
-
-
-class PostgreSQL(Dialect):
-    name = "postgresql"
-
-    def text(self, expr: Any) -> Any:
-        return expr.collate("C")
-
-    def first_code(self, expr: Any) -> Any:
-        return sa.func.ascii(expr)  # the code point in a UTF-8 database
-
-
-class MySQL(Dialect):
-    name = "mysql"
-
-    def text(self, expr: Any) -> Any:
-        from sqlalchemy.dialects import mysql
-
-        return sa.func.binary(sa.cast(expr, mysql.CHAR(charset="utf8mb4")), type_=sa.LargeBinary())
-
-    def text_literal(self, value: str) -> Any:
-        return sa.literal(value.encode("utf-8"), sa.LargeBinary())
-
-    def prefix(self, expr: Any, value: str) -> Any:
-        return sa.func.substr(expr, 1, len(value.encode("utf-8"))) == self.text_literal(value)
-
-    def datetime_literal(self, value: datetime) -> Any:
-        return sa.literal(value.astimezone(UTC).replace(tzinfo=None), sa.DateTime())
-
-
-_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
-DIALECTS: Mapping[str, type[Dialect]] = {"sqlite": SQLite, "postgresql": PostgreSQL, "mysql": MySQL,
-                                         "mariadb": MySQL}
-
-
-def dialect_for(name: str) -> Dialect | None:
-    """The profile of a SQLAlchemy dialect name, or None where pushdown is not verified."""
-    profile = DIALECTS.get(name)
-    return profile() if profile else None
 
 
 def _text_column(dialect: Dialect, expr: Any, exact: Any = None) -> SqlColumn:

@@ -58,7 +58,7 @@ class SqlPushdown:
     def plan(self, checks: Sequence[Any], operators: Mapping[str, Any], as_of: datetime,
              datasets: Sequence[Dataset]) -> Plan:
         from order_guard.sql.compiler import compile_check
-        from order_guard.sql.relation import RowScope
+        from order_guard.sql.scopes import RowScope
 
         if not self.enabled:
             return Plan(set(), ["pushdown=off in the URL"] * len(checks))
@@ -104,7 +104,7 @@ class SqlPushdown:
                 table.set_values(name, self.session.connection.execute(table.distinct(name)).scalars().all())
 
     def _lookup_in(self, datasets: Sequence[Dataset]) -> Any:
-        from order_guard.sql.relation import TableLookup, absent_lookup
+        from order_guard.sql.scopes import TableLookup, absent_lookup
 
         counts: dict[tuple[str, str], int] = {}
 

@@ -72,7 +72,7 @@ def open_sql(request: DatasetRequest, registry: Registry) -> list[Dataset]:
 
 def _relation(session: Session, address: Address, query_sql: str | None) -> tuple[Any, Columns]:
     import sqlalchemy as sa
-    from order_guard.sql.columns import type_class
+    from order_guard.sql.dialects import type_class
 
     connection = session.connection
     savepoint = connection.begin_nested()  # a failed look at the schema must not spoil the run's snapshot
@@ -125,7 +125,7 @@ def _undo(savepoint: Any) -> None:
 
 def _dataset(address: Address, session: Session, base: Any, fmt: Any, layout: Any) -> SqlDataset:
     import sqlalchemy as sa
-    from order_guard.sql.columns import dialect_for
+    from order_guard.sql.dialects import dialect_for
     from order_guard.sql.relation import CanonicalTable
 
     profile = dialect_for(session.name)
