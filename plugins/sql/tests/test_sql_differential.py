@@ -11,7 +11,7 @@ import pytest
 from order_guard.checking import load_registry
 from order_guard.rulelang.loader import load_packs
 
-from conftest import load_kind, load_orders, run_check
+from sql_db import load_kind, load_orders, run_check
 
 PACK = Path(__file__).resolve().parents[3] / "rules" / "amazon" / "pending.yaml"
 AS_OF = "2026-11-26T12:00:00Z"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import load_kind, load_orders, run_check
+from sql_db import load_kind, load_orders, run_check
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "amazon-it"
 AS_OF = "2026-11-26T12:00:00Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from conftest import run_check
+from sql_db import run_check
 
 AS_OF = "2026-11-26T12:00:00Z"
 CONFIG = """\
@@ -98,7 +98,7 @@ def test_a_table_no_format_fits_is_named_and_exits_3(sqlite_db, order_guard_cli,
 
 
 def test_explain_says_why_a_rule_is_not_pushed_down(sqlite_db, order_guard_cli, monkeypatch, tmp_path):
-    from conftest import load_orders
+    from sql_db import load_orders
 
     rules = tmp_path / "rules.yaml"
     rules.write_text("""\

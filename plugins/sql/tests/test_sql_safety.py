@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from conftest import load_orders, run_check
+from sql_db import load_orders, run_check
 
 AS_OF = "2026-11-26T12:00:00Z"
 ORDERS = [{"order_id": f"1-{n:05d}", "status": "Pending" if n % 7 == 0 else "Unshipped", "fulfillment_channel": "MFN",
