@@ -29,7 +29,8 @@ def server_url(name: str) -> str:
         with engine.connect():
             pass
     except Exception as err:  # noqa: BLE001
-        _DOWN[name] = (f"no {name} server answers at {url} ({type(err).__name__}); set {variable}="
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        _DOWN[name] = (f"no {name} server answers at {shown} ({type(err).__name__}); set {variable}="
                        f"{default.split('://')[0]}://USER@HOST:PORT/DB to point this test at one")
         pytest.skip(_DOWN[name])
     finally:

@@ -133,3 +133,18 @@ rules:
     assert {(f["rule_id"], f["order_id"]) for f in report["findings"]} == {("SHOP-001", "A-1"), ("SHOP-002", "A-1")}
     assert "SHOP-001: not pushed" in stderr and "regular expressions" in stderr
     assert "SHOP-002: pushed down" in stderr and "'Pending'" in stderr
+
+
+def test_a_look_up_into_a_file_is_not_pushed_down_and_says_so(sqlite_db, order_guard_cli, monkeypatch, tmp_path):
+    from sql_db import load_orders
+
+    table = load_orders(sqlite_db, [{"order_id": "1-1", "status": "Pending"}, {"order_id": "1-2", "status": "Unshipped"}])
+    shipments = tmp_path / "ship.txt"
+    shipments.write_text("order-id\tship-date\n1-1\t2026-11-25\n", encoding="utf-8")
+    args = ["--dataset", f"orders={sqlite_db.url(table)}", "--dataset", f"shipments={shipments}", "--as-of", AS_OF]
+    code, pushed, stderr = run_check(order_guard_cli, monkeypatch, *args, "--explain")
+    streamed = run_check(order_guard_cli, monkeypatch, *args, pushdown=False)[1]
+    assert pushed["findings"] == streamed["findings"]
+    assert {f["rule_id"] for f in pushed["findings"]} >= {"AMZ-PEND-001", "AMZ-PEND-004"}
+    assert "AMZ-PEND-001: not pushed" in stderr and "shipments is not in the same database" in stderr
+    assert "AMZ-PEND-002: pushed down" in stderr
