@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from order_guard.canonical import normalize, row_reader
+from order_guard.canonical import normalize
 from order_guard.errors import UnreadableRecord
 from order_guard.files.flat import FlatReader
+from order_guard.rowreader import row_reader
 from order_guard.types import FlatFormat, JsonFormat
 
 #: Errors kept per dataset; the rest are counted, so a broken file cannot exhaust memory.
