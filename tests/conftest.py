@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ EXAMPLES = REPO / "examples" / "amazon-it"
 #: Amazon's published example payloads, beside the repository (absent in a plain clone).
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 AS_OF = "2026-11-26T12:00:00Z"
+
+
+def pytest_configure(config):
+    # Validated rule packs are cached between runs; tests keep theirs out of the user's cache.
+    os.environ.setdefault("ORDER_GUARD_CACHE_DIR", tempfile.mkdtemp(prefix="og-test-cache-"))
 
 
 @pytest.fixture(scope="module", autouse=True)

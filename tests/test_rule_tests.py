@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from tests.conftest import REPO
 
 from order_guard.builtin.amazon_pack import bundled_rules_dir
 from order_guard.checking import load_registry
+from order_guard.errors import RuleFileError
 from order_guard.ruledocs import rules_markdown
 from order_guard.rulelang.loader import load_packs
 
@@ -159,3 +161,23 @@ def test_rules_docs_covers_every_rule(run_cli):
     for number in range(1, 10):
         assert f"### AMZ-PEND-00{number}" in result.stdout
     assert "**Why.**" in result.stdout and "G40571" in result.stdout
+
+
+def test_a_validated_pack_is_read_from_the_cache_until_its_bytes_change(tmp_path, monkeypatch):
+    from order_guard.rulelang import loader
+
+    monkeypatch.setenv("ORDER_GUARD_CACHE_DIR", str(tmp_path / "cache"))
+    pack = tmp_path / "pending.yaml"
+    pack.write_text(PACK.read_text())
+    registry = load_registry()
+    first = load_packs([pack], registry.operators)
+    parsed = []
+    real = loader.load_yaml_with_duplicates
+    monkeypatch.setattr(loader, "load_yaml_with_duplicates", lambda *a: parsed.append(1) or real(*a))
+    again = load_packs([pack], registry.operators)
+    assert parsed == [] and [r.id for r in again[0].rules] == [r.id for r in first[0].rules]
+    assert again[0].rules[0].line == first[0].rules[0].line  # lines survive the cache
+    pack.write_text(PACK.read_text().replace("severity: critical", "severity: urgent", 1))
+    with pytest.raises(RuleFileError, match="'urgent' is not one of"):  # parsed and validated again
+        load_packs([pack], registry.operators)
+    assert parsed == [1]

@@ -14,8 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from order_guard import __version__
 from order_guard.errors import UsageError
 
@@ -58,6 +56,8 @@ def load_baseline(path: Path) -> set[tuple[str, str, str]]:
     if not isinstance(document, dict) or document.get("order_guard_baseline") is not FORMAT_VERSION:
         raise UsageError(f"{path}: not an order-guard baseline (version {FORMAT_VERSION}); write one with "
                          "--write-baseline")
+    import jsonschema  # here, not at start-up: most runs have no baseline
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(document))
     if error is not None:
         where = "/".join(map(str, error.absolute_path))

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from order_guard.canonical import FIELDS, ITEM_FIELDS, TEXT
 from order_guard.errors import UsageError
 from order_guard.rulelang.schema import SEVERITIES
@@ -115,6 +113,8 @@ def _from_file(path: Path) -> Config:
 
 
 def _validated(data: Any, path: Path, document: Any) -> Config:
+    import jsonschema  # here, not at start-up: most gate runs have no configuration file
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:
         extra = unknown_keys(error)

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from order_guard import __version__
 from order_guard.errors import UsageError
 from order_guard.registry import Registry
@@ -160,6 +158,8 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: not JSON: {err}") from None
     if not isinstance(manifest, dict) or manifest.get("order_guard_evidence") != FORMAT_VERSION:
         raise UsageError(f"{path}: not an order-guard evidence manifest (version {FORMAT_VERSION})")
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(manifest))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "the top"

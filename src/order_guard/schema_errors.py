@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-import jsonschema
+from typing import Any
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -13,7 +12,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def unknown_keys(error: jsonschema.ValidationError) -> tuple[list, str] | None:
+def unknown_keys(error: Any) -> tuple[list, str] | None:
     """For an ``additionalProperties`` error: the path of the first unknown key and a message
     naming every unknown key with a did-you-mean; ``None`` for any other error."""
     if error.validator != "additionalProperties":

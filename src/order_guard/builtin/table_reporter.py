@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from tabulate import tabulate
-
 from order_guard import hookimpl
 from order_guard.report import RenderOptions, Report
 from order_guard.reporting import verdict, waiver_note, where
@@ -23,6 +21,8 @@ def safe(text: Any) -> str:
 
 
 def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
+    from tabulate import tabulate  # here: importing it costs a gate's start-up even when JSON is asked
+
     data, summary = report.data, report.summary
     out.write(f"order-guard {data['tool']['version']}  as of {data['as_of']}\n")
     for entry in data["inputs"]:

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from order_guard.canonical import has_dates, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
@@ -116,6 +114,8 @@ def load_case_file(path: Path) -> CaseFile:
         raise RuleFileError([err.problem]) from None
     except (OSError, UnicodeDecodeError) as err:
         raise RuleFileError([RuleProblem(path, None, f"cannot read case file: {err}")]) from None
+    import jsonschema
+
     problems = [RuleProblem(path, line_of(document, list(error.absolute_path)), f"case file: {error.message}")
                 for error in jsonschema.Draft202012Validator(SCHEMA).iter_errors(document)]
     if problems:

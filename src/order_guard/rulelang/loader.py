@@ -19,10 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from order_guard.canonical import has_dates, normalize, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem, UnreadableRecord
+from order_guard.rulelang import packcache
 from order_guard.rulelang.cases import is_case_file
 from order_guard.rulelang.compiler import CompileContext, RuleSemanticError, fields_of
 from order_guard.rulelang.model import Check, Pack, Rule
@@ -51,13 +50,29 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+class _Structure:
+    """Phase 1, made only when a file is not in the cache (jsonschema costs start-up time)."""
+
+    def __init__(self, operators: Mapping[str, Operator]):
+        self.schema = rule_file_schema(operators)
+        self.digest = packcache.schema_digest(self.schema)
+        self._validator: Any = None
+
+    def errors(self, document: Any) -> list:
+        if self._validator is None:
+            import jsonschema
+
+            self._validator = jsonschema.Draft202012Validator(self.schema)
+        return sorted(self._validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+
+
 def load_packs(paths: Iterable[Path], operators: Mapping[str, Operator]) -> list[Pack]:
     """Load and validate every rule file under ``paths``; raise one error listing all problems."""
-    validator = jsonschema.Draft202012Validator(rule_file_schema(operators))
+    structure = _Structure(operators)
     problems: list[RuleProblem] = []
     packs: list[Pack] = []
     for path in rule_files(paths):
-        pack = _load_file(path, validator, operators, problems)
+        pack = _load_file(path, structure, operators, problems)
         if pack is not None:
             packs.append(pack)
     _check_unique(packs, problems)
@@ -66,7 +81,7 @@ def load_packs(paths: Iterable[Path], operators: Mapping[str, Operator]) -> list
     return packs
 
 
-def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[str, Operator],
+def _load_file(path: Path, structure: _Structure, operators: Mapping[str, Operator],
                problems: list[RuleProblem]) -> Pack | None:
     try:
         content = path.read_bytes()
@@ -79,6 +94,10 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
         line = content[: err.start].count(b"\n") + 1
         problems.append(RuleProblem(path, line, f"not UTF-8 (byte 0x{content[err.start]:02x})"))
         return None
+    key = packcache.key_for(content, structure.digest)
+    cached = packcache.load(key)
+    if cached is not None:
+        return _build_pack(cached, path, content, operators, problems, set())
     try:
         document, duplicates = load_yaml_with_duplicates(text, path)
     except YamlProblem as err:
@@ -92,7 +111,7 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
         else:
             broken_rules.add(index)
         problems.append(RuleProblem(path, line, f"YAML: {message}", _rule_id(document, index)))
-    structural = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    structural = structure.errors(document)
     for error in structural:
         where = list(error.absolute_path)
         rule_index = where[1] if len(where) > 1 and where[0] == "rules" else None
@@ -104,6 +123,14 @@ def _load_file(path: Path, validator: jsonschema.Validator, operators: Mapping[s
     if -1 in broken_rules or any(len(error.absolute_path) < 2 or error.absolute_path[0] != "rules"
                                  for error in structural):
         return None
+    if not duplicates and not structural:
+        packcache.store(key, document)
+    return _build_pack(document, path, content, operators, problems, broken_rules)
+
+
+def _build_pack(document: Any, path: Path, content: bytes, operators: Mapping[str, Operator],
+                problems: list[RuleProblem], broken_rules: set[int]) -> Pack:
+    """Phase 2 over a document that fits the schema (its broken rules left out)."""
     pack_info = document["pack"]
     rules = []
     for index, raw in enumerate(document["rules"]):
@@ -135,7 +162,7 @@ def _rule_id(document: Any, index: int | None) -> str | None:
     return rule_id if isinstance(rule_id, str) else f"#{index + 1}"
 
 
-def _explain(error: jsonschema.ValidationError) -> str:
+def _explain(error: Any) -> str:
     """A jsonschema error in words a rule author understands."""
     location = error.absolute_path[-1] if error.absolute_path else None
     if error.validator == "enum" and "propertyNames" in error.schema_path:
