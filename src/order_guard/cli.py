@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -90,9 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that no half-made report is written."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     try:
         if args.command == "check":
             from order_guard.commands.check import run
@@ -119,10 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except _Terminated:
+        print("order-guard: terminated; no report is complete", file=sys.stderr)
+        return int(ExitCode.TERMINATED)
     except Exception:  # a bug: show it, and never let it pass for "findings" or "clean"
         sys.stderr.write(scrub(traceback.format_exc()))
         print("order-guard: internal error (a bug; please report it): nothing was proved clean", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ class ExitCode(enum.IntEnum):
     INCOMPLETE = 3
     #: Stopped by SIGINT (128 + 2).
     INTERRUPTED = 130
+    #: Stopped by SIGTERM (128 + 15).
+    TERMINATED = 143
 
 
 class OrderGuardError(Exception):
