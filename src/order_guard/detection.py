@@ -64,7 +64,7 @@ def detect_json_format(location: object, document: Any, registry: Registry, kind
     if not matching:
         wanted = f" of kind {kind}" if kind else ""
         raise SourceError(location, f"not a known JSON format{wanted} (expected an SP-API orders response, "
-                                "a list of orders, or confirmShipment bodies)")
+                                "a list of orders, or confirmShipment bodies)", line=1)
     if len(matching) > 1:
         raise SourceError(location, "document fits several formats (" + ", ".join(f.name for f in matching) + ")")
     return matching[0]

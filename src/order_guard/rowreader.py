@@ -35,6 +35,14 @@ _FROM_TEXT: dict[Callable[[Any], Any], Callable[[str], Any] | None] = {
 }
 
 
+def _invisible(value: str, what: str, name: str) -> str | None:
+    """A byte-order mark (files concatenated with ``cat``) is dropped; a NUL byte is not text,
+    and an order id or status with one would silently miss its match: unreadable."""
+    if "\x00" in value:
+        raise UnreadableRecord(f"{what} {name}: contains a NUL byte")
+    return value.replace("\ufeff", "") or None
+
+
 def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tuple[str, int]],
                sums: list[tuple[str, list[int]]]) -> Callable[[list[str]], dict[str, Any]]:
     """A fast :func:`normalize` for rows of text cells (flat files): the plan of which cell
@@ -54,6 +62,8 @@ def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tup
             if not value or value.isspace():
                 out[name] = None
             elif parse is None:
+                if "\x00" in value or "\ufeff" in value:
+                    value = _invisible(value, what, name)
                 out[name] = value
             else:
                 try:

@@ -22,9 +22,15 @@ from order_guard.detection import detect_flat_format, detect_json_format
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
 from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
-from order_guard.files.opening import OpenedFile, first_undecodable, legacy_encoding, open_data_file
+from order_guard.files.opening import (
+    OpenedFile,
+    first_undecodable,
+    first_utf8_sequence,
+    legacy_encoding,
+    open_data_file,
+)
 from order_guard.registry import Registry
-from order_guard.types import Source
+from order_guard.types import FlatFormat, Source
 
 #: Files in a directory that are documentation, not data: skipped, and said so.
 NOT_DATA = (".md", ".pdf", ".html", ".htm")
@@ -69,7 +75,7 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         first_line = opened.text.readline()
         while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
             first_line = opened.text.readline()
-        if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or _json_suffix(path):
             return _open_json(path, opened, first_line, request, registry)
         return _open_flat(path, opened, first_line, request, registry)
     except UnicodeDecodeError as err:
@@ -84,20 +90,47 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         opened.close()
 
 
+def _refuse_duplicate_columns(path: Path, names: list[str], fmt: FlatFormat) -> None:
+    """Two columns of one name the format reads: which one holds the status? Refuse to guess."""
+    used = {alias for aliases in (*fmt.columns.values(), *fmt.sums.values()) for alias in aliases}
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and (name in used or name.startswith("x-")):
+            raise SourceError(path, f"the header names column {name!r} twice", line=1)
+        seen.add(name)
+
+
+def _json_suffix(path: Path) -> bool:
+    """A file named as JSON is read as JSON, so "42" or "null" gets a JSON error, not a flat-file one."""
+    suffixes = [suffix.lower() for suffix in path.suffixes if suffix.lower() != ".gz"]
+    return bool(suffixes) and suffixes[-1] in (".json", ".jsonl", ".ndjson")
+
+
 def _checked_encoding(path: Path, encoding: str, forced: bool) -> str:
     """``encoding`` if the whole file decodes with it; else the legacy encoding its bad bytes
-    point to (when detected), or an error naming the line (when the user chose it)."""
+    point to (when detected), or an error naming the line (when the user chose it). A file
+    whose lines are partly UTF-8 and partly cp1252 is refused: no one encoding reads it right."""
     if encoding.startswith("utf-16"):
         return encoding  # chosen by its byte-order mark
+    if not forced and encoding in ("cp1252", "latin-1"):
+        _refuse_mixed(path, first_undecodable(path, "utf-8"))
     bad = first_undecodable(path, encoding)
     if bad is None:
         return encoding
     line, window = bad
     if not forced and encoding.startswith("utf-8"):
+        _refuse_mixed(path, bad)
         fallback = legacy_encoding(window)
         if first_undecodable(path, fallback) is None:
             return fallback
     raise SourceError(path, f"not valid {encoding} text; pass the file's encoding with --encoding", line=line)
+
+
+def _refuse_mixed(path: Path, not_utf8: tuple[int, bytes] | None) -> None:
+    utf8_line = first_utf8_sequence(path) if not_utf8 else None
+    if not_utf8 and utf8_line is not None:
+        raise SourceError(path, f"mixed encodings: line {utf8_line} is UTF-8 and line {not_utf8[0]} is not; "
+                                "save the file in one encoding", line=not_utf8[0])
 
 
 def _unreadable(path: Path, request: DatasetRequest, message: str, line: int | None = None) -> Dataset:
@@ -113,8 +146,9 @@ def _details(opened: OpenedFile, **more: Any) -> dict[str, Any]:
 
 def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
-    header = FlatReader(StringIO(first_line + opened.text.readline()))
+    header = FlatReader(StringIO(first_line + opened.text.readline(), newline=""))
     fmt = detect_flat_format(path, header.names, registry, request.kind)
+    _refuse_duplicate_columns(path, header.names, fmt)
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[header.delimiter]
     encoding = request.encoding
 

@@ -41,7 +41,7 @@ class FlatReader:
         # Amazon's tab-separated reports are never quoted: a '"' in a product name is text.
         # Comma- and semicolon-separated files come from spreadsheets, which quote.
         quoting = csv.QUOTE_NONE if self.delimiter == "\t" else csv.QUOTE_MINIMAL
-        self.header = next(csv.reader([first], delimiter=self.delimiter, quoting=quoting), [])
+        self.header = next(csv.reader([first.rstrip("\r\n")], delimiter=self.delimiter, quoting=quoting), [])
         self.names = [normalize_header(name) for name in self.header]
         self.line = 1 + self.preamble_lines
         self._reader = csv.reader(text, delimiter=self.delimiter, quoting=quoting, strict=True)

@@ -148,6 +148,22 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
     return None
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def first_utf8_sequence(path: Path) -> int | None:
+    """The line of the first well-formed UTF-8 multi-byte character, if any: in a file that is
+    not valid UTF-8 as a whole, it means some lines were saved in UTF-8 and others not."""
+    newlines = 0
+    with _raw_stream(path) as stream:
+        while block := stream.read(1 << 20):
+            match = _UTF8_MULTIBYTE.search(block)
+            if match:
+                return newlines + block[: match.start()].count(b"\n") + 1
+            newlines += block.count(b"\n")
+    return None
+
+
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (BOM or not), UTF-16 with BOM, Shift_JIS (cp932) or cp1252, from a sample.
 
