@@ -130,15 +130,16 @@ def parse_int(raw: str) -> int:
         return int(value)
 
 
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
+#: The words read as true and false (the SQL compiler reads the same ones).
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 
 def parse_bool(raw: str) -> bool:
     key = raw.strip().lower()
-    if key in _TRUE:
+    if key in TRUE_WORDS:
         return True
-    if key in _FALSE:
+    if key in FALSE_WORDS:
         return False
     raise ValueError(f"not true/false: {shown(raw)}")
 

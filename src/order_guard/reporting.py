@@ -12,12 +12,6 @@ from typing import Any
 from order_guard.errors import ExitCode
 from order_guard.report import NEVER, RenderOptions, Report
 from order_guard.rulelang.model import SEVERITY_RANK
-from order_guard.sanitize import safe_text
-
-
-def text(value: Any) -> str:
-    """Any value as one line of neutralised text (the report already did it; defence in depth)."""
-    return safe_text(str(value))
 
 
 def where(location: dict[str, Any]) -> str:

@@ -59,11 +59,35 @@ class RuleCaseFile(pytest.File):
                 yield RuleExamplesItem.from_parent(self, name=f"{rule.id} examples", rule=rule, guard=guard)
 
 
-class RuleCaseItem(pytest.Item):
-    def __init__(self, *, case: Any, guard: Any, **kwargs: Any):
+class _RuleItem(pytest.Item):
+    """A test whose failure is a list of problems, reported under a title that names where."""
+
+    title = ""
+    where: tuple[Any, int | None] = (None, None)
+
+    def __init__(self, *, guard: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.guard = guard
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[no-untyped-def]
+        if isinstance(excinfo.value, RuleCaseFailure):
+            path, line = self.where
+            return f"{self.title} ({path}:{line}) failed:\n" + "\n".join(excinfo.value.problems)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):  # type: ignore[no-untyped-def]
+        path, line = self.where
+        return path, (line or 1) - 1, self.title
+
+
+class RuleCaseItem(_RuleItem):
+    """One case of a case file: orders in, exactly the expected findings out."""
+
+    def __init__(self, *, case: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.case = case
-        self.guard = guard
+        self.title = f"rule case {case.name!r}"
+        self.where = (case.path, case.line)
 
     def runtest(self) -> None:
         from order_guard.rulelang.cases import case_failures
@@ -72,22 +96,15 @@ class RuleCaseItem(pytest.Item):
         if problems:
             raise RuleCaseFailure(problems)
 
-    def repr_failure(self, excinfo, style=None):  # type: ignore[no-untyped-def]
-        if isinstance(excinfo.value, RuleCaseFailure):
-            return f"rule case {self.case.name!r} ({self.case.where}) failed:\n" + "\n".join(excinfo.value.problems)
-        return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self):  # type: ignore[no-untyped-def]
-        return self.path, (self.case.line or 1) - 1, f"rule case: {self.case.name}"
-
-
-class RuleExamplesItem(pytest.Item):
+class RuleExamplesItem(_RuleItem):
     """A rule's good and bad examples: bad ones must fire, good ones must not."""
 
-    def __init__(self, *, rule: Any, guard: Any, **kwargs: Any):
+    def __init__(self, *, rule: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.rule = rule
-        self.guard = guard
+        self.title = f"examples of {rule.id}"
+        self.where = (rule.path, rule.line)
 
     def runtest(self) -> None:
         from order_guard.rulelang.examples import example_failures
@@ -95,15 +112,6 @@ class RuleExamplesItem(pytest.Item):
         problems = example_failures(self.rule, self.guard.registry.operators)
         if problems:
             raise RuleCaseFailure([f"  {problem}" for problem in problems])
-
-    def repr_failure(self, excinfo, style=None):  # type: ignore[no-untyped-def]
-        if isinstance(excinfo.value, RuleCaseFailure):
-            return f"examples of {self.rule.id} ({self.rule.path}:{self.rule.line}) failed:\n" + "\n".join(
-                excinfo.value.problems)
-        return super().repr_failure(excinfo, style=style)
-
-    def reportinfo(self):  # type: ignore[no-untyped-def]
-        return self.rule.path, (self.rule.line or 1) - 1, f"examples of {self.rule.id}"
 
 
 class RuleCaseFailure(Exception):

@@ -37,7 +37,6 @@ class RuleSemanticError(ValueError):
 
 Getter = Callable[[dict], Any]
 
-COMBINATORS = ("all", "any", "not")
 #: Kind name used for the records inside an order's ``items`` list.
 ITEMS = "items"
 

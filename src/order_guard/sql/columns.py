@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from order_guard.canonical import BOOL, DATETIME, DECIMAL, INT, TEXT
+from order_guard.canonical import BOOL, DATETIME, DECIMAL, FALSE_WORDS, INT, TEXT, TRUE_WORDS
 from order_guard.sql import CannotPush
 from order_guard.sql.compiler import ABSENT, NUMBER, OTHER, SqlColumn
 from order_guard.sql.compiler import DATETIME as SQL_DATETIME
@@ -29,10 +29,7 @@ from order_guard.sql.dialects import Dialect
 #: Characters Python's str.strip() removes besides the space; SQL's TRIM keeps them.
 WHITESPACE = ("\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680",
               *map(chr, range(0x2000, 0x200B)), "\u2028", "\u2029", "\u202f", "\u205f", "\u3000")
-_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Type classes of raw columns (from SQLAlchemy types, see :func:`type_class`).
-TYPE_CLASSES = ("text", "integer", "decimal", "float", "datetime", "date", "boolean", "unknown")
+_TRUE, _FALSE = tuple(sorted(TRUE_WORDS)), tuple(sorted(FALSE_WORDS))  # as canonical.parse_bool reads them
 
 
 @dataclass
@@ -68,10 +65,6 @@ def _datetime_column(dialect: Dialect, expr: Any) -> SqlColumn:
 def absent() -> SqlColumn:
     """A field the table does not have: always None."""
     return SqlColumn(sa.null(), ABSENT)
-
-
-def _not_blank(raw: Any) -> Any:
-    return sa.func.trim(raw) != ""
 
 
 def _whitespace_edge(dialect: Dialect, raw: Any) -> Any:

@@ -16,8 +16,6 @@ import sqlalchemy as sa
 from order_guard.sql import CannotPush
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Type classes of raw columns (from SQLAlchemy types, see :func:`type_class`).
-TYPE_CLASSES = ("text", "integer", "decimal", "float", "datetime", "date", "boolean", "unknown")
 
 
 def type_class(sql_type: Any) -> str:
