@@ -25,9 +25,9 @@ from order_guard.files.flat import FlatReader
 from order_guard.files.opening import (
     OpenedFile,
     first_undecodable,
-    first_utf8_sequence,
     legacy_encoding,
     open_data_file,
+    scan_text,
 )
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, Source
@@ -109,28 +109,26 @@ def _json_suffix(path: Path) -> bool:
 def _checked_encoding(path: Path, encoding: str, forced: bool) -> str:
     """``encoding`` if the whole file decodes with it; else the legacy encoding its bad bytes
     point to (when detected), or an error naming the line (when the user chose it). A file
-    whose lines are partly UTF-8 and partly cp1252 is refused: no one encoding reads it right."""
+    whose lines are partly UTF-8 and partly cp1252 is refused: no one encoding reads it right.
+    An automatic choice costs one pass over the bytes (``scan_text``)."""
     if encoding.startswith("utf-16"):
         return encoding  # chosen by its byte-order mark
-    if not forced and encoding in ("cp1252", "latin-1"):
-        _refuse_mixed(path, first_undecodable(path, "utf-8"))
-    bad = first_undecodable(path, encoding)
-    if bad is None:
+    if forced or encoding == "cp932":
+        bad = first_undecodable(path, encoding)
+        if bad is not None:
+            raise SourceError(path, f"not valid {encoding} text; pass the file's encoding with --encoding",
+                              line=bad[0])
         return encoding
-    line, window = bad
-    if not forced and encoding.startswith("utf-8"):
-        _refuse_mixed(path, bad)
-        fallback = legacy_encoding(window)
-        if first_undecodable(path, fallback) is None:
-            return fallback
-    raise SourceError(path, f"not valid {encoding} text; pass the file's encoding with --encoding", line=line)
-
-
-def _refuse_mixed(path: Path, not_utf8: tuple[int, bytes] | None) -> None:
-    utf8_line = first_utf8_sequence(path) if not_utf8 else None
-    if not_utf8 and utf8_line is not None:
-        raise SourceError(path, f"mixed encodings: line {utf8_line} is UTF-8 and line {not_utf8[0]} is not; "
-                                "save the file in one encoding", line=not_utf8[0])
+    scan = scan_text(path)
+    if scan.not_utf8 is None:
+        return encoding if encoding.startswith("utf-8") else "utf-8"
+    if scan.utf8_line is not None:
+        raise SourceError(path, f"mixed encodings: line {scan.utf8_line} is UTF-8 and line {scan.not_utf8[0]} "
+                                "is not; save the file in one encoding", line=scan.not_utf8[0])
+    legacy = legacy_encoding(scan.not_utf8[1]) if encoding.startswith("utf-8") else encoding
+    if legacy == "cp932":
+        return _checked_encoding(path, legacy, forced=False)
+    return "latin-1" if scan.not_cp1252_line is not None else "cp1252"
 
 
 def _unreadable(path: Path, request: DatasetRequest, message: str, line: int | None = None) -> Dataset:

@@ -151,17 +151,47 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def first_utf8_sequence(path: Path) -> int | None:
-    """The line of the first well-formed UTF-8 multi-byte character, if any: in a file that is
-    not valid UTF-8 as a whole, it means some lines were saved in UTF-8 and others not."""
+#: The five bytes cp1252 leaves undefined: a file with one is not cp1252 (ISO-8859-1 reads it).
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+@dataclass
+class TextScan:
+    """What one pass over a file's bytes says about its encoding (lines are 1-based)."""
+
+    #: ``(line, window)`` of the first byte that is not UTF-8, as :func:`first_undecodable` gives it
+    not_utf8: tuple[int, bytes] | None = None
+    #: the first line holding a well-formed UTF-8 multi-byte character
+    utf8_line: int | None = None
+    #: the first line holding a byte cp1252 does not define
+    not_cp1252_line: int | None = None
+
+
+def scan_text(path: Path) -> TextScan:
+    """Read the file once and note where it stops being UTF-8, where UTF-8 characters are, and
+    where it stops being cp1252: enough to choose an encoding or to refuse a mixed file."""
+    scan = TextScan()
+    decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = 0
     with _raw_stream(path) as stream:
         while block := stream.read(1 << 20):
-            match = _UTF8_MULTIBYTE.search(block)
-            if match:
-                return newlines + block[: match.start()].count(b"\n") + 1
+            if scan.not_utf8 is None:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as err:
+                    data = err.object
+                    scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
+                                     bytes(data[max(0, err.start - 2000): err.start + 2000]))
+            for pattern, name in ((_UTF8_MULTIBYTE, "utf8_line"), (_NOT_CP1252, "not_cp1252_line")):
+                if getattr(scan, name) is None and (match := pattern.search(block)):
+                    setattr(scan, name, newlines + block[: match.start()].count(b"\n") + 1)
             newlines += block.count(b"\n")
-    return None
+        if scan.not_utf8 is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                scan.not_utf8 = (newlines + 1, b"")
+    return scan
 
 
 def detect_encoding(sample: bytes) -> str:
