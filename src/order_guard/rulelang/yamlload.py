@@ -27,9 +27,15 @@ class LineList(list):
     item_lines: list[int]
 
 
+#: A rule file holds rules, not data: the Amazon pack is about 1,000 nodes. Past this, loading
+#: stops at once, so a 50 MB file cannot take minutes and gigabytes before it is refused.
+MAX_NODES = 200_000
+
+
 class _LineLoader(yaml.SafeLoader):
     def __init__(self, stream):  # type: ignore[no-untyped-def]
         super().__init__(stream)
+        self.nodes = 0
         #: (line, message) for every duplicate key: reported with the rest, loading goes on.
         self.duplicates: list[tuple[int, str]] = []
 
@@ -39,6 +45,10 @@ class _LineLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in rule files", event.start_mark)
         if getattr(event, "anchor", None) is not None:
             raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in rule files", event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise yaml.MarkedYAMLError(None, None, f"too large: more than {MAX_NODES:,} YAML values; a rule file "
+                                       "holds rules, not data", event.start_mark)
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
