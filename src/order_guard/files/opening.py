@@ -175,6 +175,11 @@ def scan_text(path: Path) -> TextScan:
     newlines = 0
     with _raw_stream(path) as stream:
         while block := stream.read(1 << 20):
+            if block.isascii() and not decoder.getstate()[0]:
+                # Plain ASCII (most reports): valid UTF-8, no multi-byte character, no byte cp1252
+                # leaves undefined. The regular expressions below cost seconds per 100 MB.
+                newlines += block.count(b"\n")
+                continue
             if scan.not_utf8 is None:
                 try:
                     decoder.decode(block)
