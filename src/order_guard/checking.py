@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from order_guard.baseline import load_baseline
+from order_guard.bulk.choice import choose as choose_engine
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.engine import Engine
 from order_guard.errors import UsageError
@@ -38,6 +39,8 @@ class CheckRequest:
     on_dataset: Callable[[Dataset], None] = field(default=lambda dataset: None)
     #: Called once the checks ran, with where each rule ran per dataset (pushed down or streamed).
     on_explain: Callable[[list], None] | None = None
+    #: ``auto`` (DuckDB for a large orders file, where installed), ``duckdb`` or ``streaming``.
+    engine: str = "auto"
 
 
 def load_registry(plugins: Iterable[str] = (), disabled: Iterable[str] = ()) -> Registry:
@@ -84,7 +87,11 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     for dataset in datasets:
         request.on_dataset(dataset)
     engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data))
+    choice = choose_engine(request.engine, datasets, engine, registry)
     result = engine.run(datasets)
+    choice.settle()
     if request.on_explain is not None:
         request.on_explain(result.explain)
-    return build_report(result, packs, waivers, baseline), packs
+    report = build_report(result, packs, waivers, baseline)
+    report.data["engine"] = choice.as_report()
+    return report, packs
