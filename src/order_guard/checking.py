@@ -93,5 +93,7 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     if request.on_explain is not None:
         request.on_explain(result.explain)
     report = build_report(result, packs, waivers, baseline)
-    report.data["engine"] = choice.as_report()
+    data = report.data  # the engine goes beside the inputs it read
+    report.data = {**{key: data[key] for key in ("tool", "as_of", "inputs")}, "engine": choice.as_report(),
+                   **{key: value for key, value in data.items() if key not in ("tool", "as_of", "inputs")}}
     return report, packs

@@ -92,7 +92,7 @@ def _not_for_duckdb(orders: Sequence[Any], registry: Any) -> str | None:
     if not orders:
         return "no orders dataset"
     if len(orders) > 1:
-        return "several orders datasets: the newest snapshot of an order decides across them, so they are streamed"
+        return "several orders datasets (the newest snapshot of an order decides across them)"
     dataset = orders[0]
     details = dataset.details
     if getattr(dataset, "pushdown", None) is not None:
