@@ -2,14 +2,14 @@
 
 The plan of which column carries which field is the one
 :func:`order_guard.datasets.flat_records` makes (first header alias wins,
-``x-`` columns as ``x_`` fields, only the fields the checks read). For each
-field this module writes the DuckDB SQL of its canonical value and of where
-Python might read the cell otherwise (``unreadable``): a date, number or flag
-is vouched for only in plain forms that :mod:`order_guard.canonical` and
-DuckDB read alike (anything else is left to Python, which decides whether it
-is readable). Text is kept as read; the shared compiler treats blanks and
-odd whitespace itself. A row with any such cell, a missing or extra cell, or
-no order id is *unsure*: it is read back and checked in Python.
+``x-`` columns as ``x_`` fields, only the fields the checks read). Each value
+DuckDB keeps is exactly the value :mod:`order_guard.rowreader` would read:
+text is none where Python's ``isspace`` says blank; a date, number or flag is
+read only in plain forms that :mod:`order_guard.canonical` and DuckDB read
+alike. A row with a cell in any other form, a missing or extra cell, or no
+order id is *unsure*: it is read back and checked in Python, which decides
+whether it is readable. Statuses and channels are kept as read and mapped
+value by value in Python (:mod:`order_guard.bulk.table`).
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ _ISO = (r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
         r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?)?"
         r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?")
 _WHOLE = r"-?[0-9]{1,18}"
-_DECIMAL_POINT = r"-?[0-9]{1,12}(\.[0-9]{1,6})?"
-_DECIMAL_COMMA = r"-?[0-9]{1,12},[0-9]{1,6}"  # "11,01": canonical.parse_decimal reads the EU comma
+#: "11,01" too: canonical.parse_decimal reads the EU decimal comma (when the text has no point)
+_DECIMAL = r"-?[0-9]{1,12}([.,][0-9]{1,6})?"
+#: What Python's str.isspace() counts as whitespace, as a regular expression class.
+_PY_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]"
 #: A cell that cannot be empty or a real value: DuckDB pads missing cells with NULL (``nullstr``
 #: is never found in a file without NUL bytes, which the file scan makes sure of).
 NULL_MARK = "\x00og"
 KEY = "og_id"
+HASH = "og_hash"
 UNSURE = "og_unsure"
 
 
@@ -47,7 +50,7 @@ class Cell:
 
     @property
     def type_class(self) -> str:
-        return {INT: "integer", DECIMAL: "decimal", DATETIME: "datetime", BOOL: "boolean"}.get(self.convert, "text")
+        return {INT: "integer", DECIMAL: "decimal", DATETIME: "datetime", BOOL: "integer"}.get(self.convert, "text")
 
 
 @dataclass
@@ -102,73 +105,68 @@ def column(index: int) -> str:
     return f"c{index}"
 
 
-def _blank(cell: str) -> str:
-    return f"trim({cell}) = ''"
+_TAGS = {DATETIME: "date", INT: "int", DECIMAL: "dec", BOOL: "flag"}
+
+
+def _parsed_name(index: int, convert: object) -> str:
+    return f"p{index}_{_TAGS[convert]}"
 
 
 def _text(values: Sequence[str]) -> str:
     return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values)) + ")"
 
 
-def _ascii_word(cell: str) -> str:
-    """Letters and digits of ASCII only: Unicode case mappings (the Kelvin sign) stay with Python."""
-    return f"regexp_full_match({cell}, '[A-Za-z0-9]+')"
-
-
-def unreadable(cell: Cell) -> str | None:
-    """SQL that is true where Python may not read the cell as DuckDB does (None: never)."""
-    checks = []
-    for index in cell.sources:
-        raw = column(index)
-        if cell.convert is DATETIME:
-            checks.append(f"NOT ({_blank(raw)} OR (regexp_full_match({raw}, '{_ISO}') "
-                          f"AND TRY_CAST({raw} AS TIMESTAMPTZ) IS NOT NULL))")
-        elif cell.convert is INT:
-            checks.append(f"NOT ({_blank(raw)} OR regexp_full_match({raw}, '{_WHOLE}'))")
-        elif cell.convert is DECIMAL:
-            checks.append(f"NOT ({_blank(raw)} OR regexp_full_match({raw}, '{_DECIMAL_POINT}') "
-                          f"OR regexp_full_match({raw}, '{_DECIMAL_COMMA}'))")
-        elif cell.convert is BOOL:
-            checks.append(f"NOT ({_blank(raw)} OR ({_ascii_word(raw)} AND lower({raw}) IN "
-                          f"{_text(TRUE_WORDS | FALSE_WORDS)}))")
-    return " OR ".join(checks) or None
-
-
-def value(cell: Cell) -> str:
-    """SQL of the cell's canonical value (NULL where blank, or where the row is unsure)."""
-    if cell.convert is DECIMAL:
-        parts = [f"CASE WHEN regexp_full_match({column(i)}, '{_DECIMAL_POINT}') THEN CAST({column(i)} AS "
-                 f"DECIMAL(18,6)) WHEN regexp_full_match({column(i)}, '{_DECIMAL_COMMA}') THEN "
-                 f"CAST(replace({column(i)}, ',', '.') AS DECIMAL(18,6)) END" for i in cell.sources]
-        if len(parts) == 1:
-            return parts[0]
-        blank = " AND ".join(_blank(column(i)) for i in cell.sources)
-        return f"CASE WHEN {blank} THEN NULL ELSE " + " + ".join(f"coalesce({p}, 0)" for p in parts) + " END"
-    raw = column(cell.sources[0])
-    if cell.convert is DATETIME:
+def _parsed(convert: object, raw: str) -> str:
+    """SQL of a cell's value where DuckDB reads it as Python would, else NULL."""
+    if convert is DATETIME:
         return f"CASE WHEN regexp_full_match({raw}, '{_ISO}') THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
-    if cell.convert is INT:
+    if convert is INT:
         return f"CASE WHEN regexp_full_match({raw}, '{_WHOLE}') THEN CAST({raw} AS BIGINT) END"
-    if cell.convert is BOOL:
-        return (f"CASE WHEN {_ascii_word(raw)} AND lower({raw}) IN {_text(TRUE_WORDS)} THEN true "
-                f"WHEN {_ascii_word(raw)} AND lower({raw}) IN {_text(FALSE_WORDS)} THEN false END")
-    return raw  # text, kept as read (the shared compiler reads blanks as NULL)
+    if convert is DECIMAL:
+        return (f"CASE WHEN regexp_full_match({raw}, '{_DECIMAL}') "
+                f"THEN CAST(replace({raw}, ',', '.') AS DECIMAL(18,6)) END")
+    # a flag as the shared compiler holds one, 1 or 0; ASCII words only (Unicode case mappings stay with Python)
+    word = f"regexp_full_match({raw}, '[A-Za-z0-9]+')"
+    return (f"CASE WHEN {word} AND lower({raw}) IN {_text(TRUE_WORDS)} THEN 1 "
+            f"WHEN {word} AND lower({raw}) IN {_text(FALSE_WORDS)} THEN 0 END")
 
 
-def key_value(key: Cell) -> str:
-    """The key as Python reads it: NULL when blank, a stray byte-order mark dropped (none reach here)."""
-    raw = column(key.sources[0])
+def _blank(raw: str) -> str:
+    """Python reads no value: the cell is empty or all whitespace (``str.isspace``). A regular
+    expression tells only for the few cells that start with a space, a control character or past ASCII."""
+    return f"({raw} = '' OR (({raw} < '!' OR {raw} >= '\u0085') AND regexp_full_match({raw}, '{_PY_SPACE}+')))"
+
+
+def _text_value(raw: str) -> str:
     return f"CASE WHEN {_blank(raw)} THEN NULL ELSE {raw} END"
 
 
-def key_unsure(key: Cell) -> str:
-    """A key Python might read otherwise: missing, or starting with a space, a control character or
-    anything past ASCII (Unicode whitespace counts as blank to Python, not to DuckDB's trim)."""
-    raw = column(key.sources[0])
-    return f"({raw} IS NULL OR {raw} < '!' OR {raw} >= '\u0085')"
+def _value(cell: Cell, enumerated: Collection[str]) -> str:
+    """SQL of the field's canonical value (NULL where the row is unsure)."""
+    if cell.convert not in _TAGS:  # text; statuses and channels as read, mapped later
+        raw = column(cell.sources[0])
+        return raw if not cell.item and cell.field in enumerated else _text_value(raw)
+    if len(cell.sources) != 1:  # a sum: none where every part is blank
+        blank = " AND ".join(_blank(column(i)) for i in cell.sources)
+        total = " + ".join(f"coalesce({_parsed_name(i, cell.convert)}, 0)" for i in cell.sources)
+        return f"CASE WHEN {blank} THEN NULL ELSE {total} END"
+    return _parsed_name(cell.sources[0], cell.convert)
 
 
-def unsure(plan: FilePlan, ragged: str) -> str:
-    """SQL that is true for a row Python must read: ``ragged``, an unsure key or an unreadable cell."""
-    checks = [ragged, key_unsure(plan.key)] + [check for cell in plan.cells if (check := unreadable(cell))]
-    return "(" + " OR ".join(f"({check})" for check in checks) + ")"
+def scan_sql(plan: FilePlan, source: str, kept: Collection[tuple[bool, str]], enumerated: Collection[str]) -> str:
+    """The SELECT that builds og_rows from ``source`` (DuckDB's read of the file, cells c0, c1, ...):
+    the order id and its hash, the values of the fields in ``kept`` (``(item, field)`` pairs), and
+    whether Python must read the row (``og_unsure``: a missing or extra cell, no order id, a cell
+    DuckDB does not vouch for)."""
+    typed = sorted({(i, _TAGS[cell.convert], cell.convert) for cell in plan.cells if cell.convert in _TAGS
+                    for i in cell.sources}, key=lambda part: part[:2])
+    inner = [f"{_text_value(column(plan.key.sources[0]))} AS {KEY}",
+             f"({column(plan.width - 1)} IS NULL OR og_extra IS NOT NULL) AS og_ragged"]
+    inner += [column(i) for i in sorted({i for cell in plan.cells for i in cell.sources})]
+    inner += [f"{_parsed(convert, column(i))} AS {_parsed_name(i, convert)}" for i, _tag, convert in typed]
+    unsure = ["og_ragged", f"{KEY} IS NULL"]
+    unsure += [f"NOT ({_blank(column(i))} OR {_parsed_name(i, convert)} IS NOT NULL)" for i, _tag, convert in typed]
+    outer = [KEY, f"hash({KEY}) AS {HASH}", f"({' OR '.join(unsure)}) AS {UNSURE}"]
+    outer += [f"{_value(cell, enumerated) if (cell.item, cell.field) in kept else 'NULL'} AS {cell.name}"
+              for cell in plan.cells]
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"

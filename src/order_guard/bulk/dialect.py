@@ -56,6 +56,11 @@ def render(statement: Any) -> tuple[str, list[Any]]:
         return compiled.string, [compiled.params[name] for name in compiled.positiontup or ()]
 
 
+def expression(expr: Any) -> str:
+    """A SQL expression with its values written in (constants only: text, numbers, dates)."""
+    return str(expr.compile(dialect=_RENDERER, compile_kwargs={"literal_binds": True}))
+
+
 def shown(statement: Any) -> str:
     """``statement`` for ``--explain``."""
     return render(statement)[0]

@@ -35,9 +35,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from order_guard.bulk import cells
-from order_guard.bulk.dialect import DuckDB, render, shown
+from order_guard.bulk.dialect import render, shown
 from order_guard.bulk.filescan import FileFacts, LineIndex, scan
 from order_guard.bulk.segments import Segments
+from order_guard.bulk.table import VIEW, CanonicalRows, Lookup, view_sql
 from order_guard.datasets import Dataset, flat_records
 from order_guard.files.flat import FlatReader
 from order_guard.files.opening import open_data_file
@@ -45,30 +46,11 @@ from order_guard.pushdown import Plan
 from order_guard.sql import CannotPush
 from order_guard.sql.compiler import TEXT as TEXT_KIND
 from order_guard.sql.relation import KEY as GROUP_KEY
-from order_guard.sql.relation import CanonicalTable
+from order_guard.sql.relation import MAX_ENUMERATED
 from order_guard.types import FlatFormat
 
 #: Rows fetched from DuckDB at a time.
 BATCH = 10_000
-
-
-class _Table(CanonicalTable):
-    """og_rows for the shared compiler: a row is suspect where DuckDB said Python must read it."""
-
-    def suspect(self, src: Any) -> Any:
-        return src.c[cells.UNSURE]
-
-
-class _Lookup:
-    """``exists_in`` another dataset: the keys the engine indexed from it, as a DuckDB table."""
-
-    kind = TEXT_KIND
-
-    def __init__(self, table: str):
-        self.table = sa.table(table, sa.column("k"))
-
-    def exists(self, value: Any) -> Any:
-        return value.in_(sa.select(self.table.c.k))
 
 
 class FilePushdown:
@@ -81,7 +63,7 @@ class FilePushdown:
         self.connection: Any = None
         self.directory: str | None = None
         self.facts: FileFacts | None = None
-        self.table: _Table | None = None
+        self.table: CanonicalRows | None = None
         self.names: list[str] = []
         self.preamble = 0
         self.key_index = 0
@@ -120,39 +102,49 @@ class FilePushdown:
         except ValueError as err:
             raise CannotPush(str(err)) from None
         self.key_index = plan.key.sources[0]
-        base = sa.table("og_rows", *[sa.column(name) for name in
-                                     (cells.KEY, cells.UNSURE, *[cell.name for cell in plan.cells])])
-        # A first compile, with statuses not yet listed, finds the fields the checks read.
-        sketch = self._table(base, plan, datasets)
-        for name in sketch.layout.enumerated():
-            sketch.enumerations[name] = {}
-        used: set[str] = set()
+        layout = plan.layout()
+        base = sa.table(VIEW, *[sa.column(name) for name in
+                                ("og_row", cells.KEY, cells.HASH, cells.UNSURE, *[cell.name for cell in plan.cells],
+                                 *[f"{column.name}_c" for name, column in layout.columns.items()
+                                   if name in layout.enumerated()])])
+        table = self.table = self._table(base, plan, datasets)
+        used: set[str] = set()  # the fields the checks read: og_rows keeps their values
         for check in checks:
-            compile_check(check, operators, as_of, RowScope(sketch, base, used))
+            compile_check(check, operators, as_of, RowScope(table, base, used))
+        kept = self._kept(used)
         with ThreadPoolExecutor(1) as pool:  # the file is hashed and indexed beside DuckDB's scan
             scanning = pool.submit(scan, path)
             self._connect()
-            self._load_rows(path, plan, used)
+            self._load_rows(path, plan, kept, table)
             self.facts = scanning.result()
         self._check_numbering()
         self.dataset.sha256 = self.facts.sha256
-        table = self.table = self._table(base, plan, datasets)
-        self._list_values(table, used)
-        scope = table.scope(used)
-        compiled = [compile_check(check, operators, as_of, scope) for check in checks]
-        candidates = sa.select(scope.groups.c[GROUP_KEY]).where(sa.or_(*[sql.candidates for sql in compiled]))
-        self._load_lookups()
-        self._choose_rows(candidates)
+        self._map_values(table, kept)
+        # One row is one record where its order has no other row: the checks test rows. The orders of
+        # several rows (one per item) are few: the checks test them as groups, as the SQL source does.
+        by_row = [compile_check(check, operators, as_of, RowScope(table, base, set())) for check in checks]
+        rows = sa.select(base.c[cells.HASH]).where(sa.not_(base.c[cells.UNSURE]),
+                                                   sa.or_(*[sql.candidates for sql in by_row]))
+        self._count_orders()
+        keys = sa.table("og_keys", sa.column(cells.HASH), sa.column("rows"))
+        several = sa.select(*base.c).where(base.c[cells.HASH].in_(
+            sa.select(keys.c[cells.HASH]).where(keys.c.rows > 1))).subquery("og_several")
+        grouped = self._table(several, plan, datasets)
+        scope = grouped.scope(used)
+        by_order = [compile_check(check, operators, as_of, scope) for check in checks]
+        orders = sa.select(sa.func.hash(scope.groups.c[GROUP_KEY])).where(
+            sa.or_(*[sql.candidates for sql in by_order]))
+        self._choose_rows(rows, orders)
         notes = [f"pushed down into DuckDB (orders that may fail it are checked in Python): WHERE "
-                 f"{_where(scope, sql.candidates)}" for sql in compiled]
+                 f"{_where(base, sql.candidates)}" for sql in by_row]
         statement = (f"DuckDB read {self.total:,} rows of {path.name}; {self.subset:,} of them are read back "
                      "and checked in Python")
         return Plan(set(range(len(checks))), notes, statement)
 
-    def _table(self, base: Any, plan: cells.FilePlan, datasets: Sequence[Dataset]) -> _Table:
-        table = _Table(base, DuckDB(), plan.layout())
+    def _table(self, base: Any, plan: cells.FilePlan, datasets: Sequence[Dataset]) -> CanonicalRows:
+        table = CanonicalRows(base, plan.layout())
         table.wanted = self.dataset.wanted_fields
-        table.lookups = self._lookup_in(datasets)
+        table.lookups = self._lookup_in(datasets, base)
         return table
 
     def _read_header(self, path: Path) -> None:
@@ -167,7 +159,7 @@ class FilePushdown:
         self.names = reader.names
         self.preamble = reader.preamble_lines
 
-    def _lookup_in(self, datasets: Sequence[Dataset]) -> Any:
+    def _lookup_in(self, datasets: Sequence[Dataset], base: Any) -> Any:
         from order_guard.sql.scopes import absent_lookup
 
         present = {dataset.kind for dataset in datasets}
@@ -184,7 +176,8 @@ class FilePushdown:
                 if not all(isinstance(value, str) for value in keys):
                     raise CannotPush(f"exists_in {kind}: its {key} values are not all text")
                 self.lookups[(kind, key)] = (f"og_lookup_{len(self.lookups)}", keys)
-            return _Lookup(self.lookups[(kind, key)][0])
+            name = self.lookups[(kind, key)][0]
+            return Lookup(name, f"{name}_hit", base.c[cells.KEY] if cells.KEY in base.c else None)
 
         return lookup
 
@@ -197,7 +190,15 @@ class FilePushdown:
             "temp_directory": self.directory})
         self.connection.execute("SET TimeZone = 'UTC'")  # a date without an offset is UTC, as in Python
 
-    def _load_rows(self, path: Path, plan: cells.FilePlan, used: set[str]) -> None:
+    def _kept(self, used: set[str]) -> set[str]:
+        """The fields og_rows keeps values of: those the checks read (every cell the engine reads is
+        checked for readability) and those a look-up into the orders asks for."""
+        fields = used | {key for dataset, key, *_ in self.links.indexes if dataset == "orders"}
+        if "status_raw" in used:
+            fields.add("status")
+        return fields
+
+    def _load_rows(self, path: Path, plan: cells.FilePlan, kept: set[str], table: CanonicalRows) -> None:
         """og_rows: one row per file row below the header, in the file's order (its row id)."""
         width = plan.width
         columns = ", ".join(f"'{cells.column(i)}': 'VARCHAR'" for i in range(width)) + ", 'og_extra': 'VARCHAR'"
@@ -206,16 +207,9 @@ class FilePushdown:
         source = (f"read_csv('{link}', delim = '\t', quote = '', escape = '', header = true, "
                   f"skip = {self.preamble}, auto_detect = false, columns = {{{columns}}}, null_padding = true, "
                   f"strict_mode = false, nullstr = '{cells.NULL_MARK}', compression = 'none')")
-        ragged = f"{cells.column(width - 1)} IS NULL OR og_extra IS NOT NULL"
-        read_by_checks = used | {key for dataset, key, *_ in self.links.indexes if dataset == "orders"}
-        if "status_raw" in used:
-            read_by_checks.add("status")
-        values = [f"{cells.value(cell) if _kept(cell, read_by_checks) else 'NULL'} AS {cell.name}"
-                  for cell in plan.cells]
-        self.connection.execute(
-            f"CREATE TABLE og_rows AS SELECT {cells.key_value(plan.key)} AS {cells.KEY}, "
-            f"{cells.unsure(plan, ragged)} AS {cells.UNSURE}{''.join(', ' + value for value in values)} "
-            f"FROM {source}")
+        pairs = {(False, name) for name in kept} | {(True, name) for name in table.items_read}
+        sql = cells.scan_sql(plan, source, pairs, table.layout.enumerated())
+        self.connection.execute(f"CREATE TABLE og_rows AS {sql}")
         self.total = self.connection.execute("SELECT count(*) FROM og_rows").fetchone()[0]
 
     def _check_numbering(self) -> None:
@@ -230,32 +224,41 @@ class FilePushdown:
             raise CannotPush(f"DuckDB read {self.total:,} rows where the file has {lines:,} lines below the "
                              "header (blank lines?): its lines cannot be numbered from DuckDB's rows")
 
-    def _list_values(self, table: _Table, used: set[str]) -> None:
-        """Statuses and channels as Python maps them, value by value (as the SQL source does)."""
+    def _map_values(self, table: CanonicalRows, kept: set[str]) -> None:
+        """Statuses and channels as Python maps them, value by value (as the SQL source does), the
+        look-up tables, and the view og_canon over them."""
         for name in table.layout.enumerated():
-            if name in used or (name == "status" and "status_raw" in used):
-                sql, params = render(table.distinct(name))
-                table.set_values(name, [row[0] for row in self.connection.execute(sql, params).fetchall()])
-
-    def _load_lookups(self) -> None:
+            if name in kept:
+                column = table.layout.columns[name].name
+                texts = self.connection.execute(f"SELECT DISTINCT {column} FROM og_rows LIMIT {MAX_ENUMERATED + 1}")
+                table.set_values(name, [row[0] for row in texts.fetchall()])  # refuses more than MAX_ENUMERATED
         for name, keys in self.lookups.values():
             self.connection.execute(f"CREATE TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS k", [keys])
+        flags = [(name, f"{name}_hit") for name, _keys in self.lookups.values()]
+        self.connection.execute(view_sql(table, kept, flags))
 
-    def _choose_rows(self, candidates: Any) -> None:
-        """og_python (the orders Python checks) and og_subset (their rows, and every unsure row)."""
-        sql, params = render(candidates)
+    def _count_orders(self) -> None:
+        """og_keys: the rows of each order id (by its hash: two ids of one hash only read more back)."""
         self.connection.execute(
-            f"CREATE TABLE og_python AS "
-            f"SELECT {GROUP_KEY} AS og_id FROM ({sql}) AS og_candidates WHERE {GROUP_KEY} IS NOT NULL "
-            "UNION SELECT og_id FROM og_rows WHERE og_unsure AND og_id IS NOT NULL "
-            "UNION SELECT og_id FROM og_rows WHERE og_id IS NOT NULL GROUP BY og_id "
-            "HAVING count(*) <> max(rowid) - min(rowid) + 1 "
-            "UNION SELECT r.og_id FROM og_rows AS r JOIN (SELECT rowid - 1 AS near FROM og_rows WHERE og_unsure "
-            "UNION ALL SELECT rowid + 1 FROM og_rows WHERE og_unsure) AS n ON r.rowid = n.near "
-            "WHERE r.og_id IS NOT NULL", params)
+            f"CREATE TABLE og_keys AS SELECT {cells.HASH}, count(*) AS rows, min(rowid) AS first, "
+            f"max(rowid) AS last, bool_or({cells.UNSURE}) AS unsure FROM og_rows WHERE {cells.KEY} IS NOT NULL "
+            f"GROUP BY {cells.HASH}")
+
+    def _choose_rows(self, rows: Any, orders: Any) -> None:
+        """og_python (the orders Python checks, by hash) and og_subset (their rows, and every unsure row):
+        orders with an unsure row, or a row next to one, or rows apart from each other, and those
+        a check may fail (``rows``: tested row by row; ``orders``: orders of several rows as groups)."""
+        rows_sql, rows_params = render(rows)
+        orders_sql, orders_params = render(orders)
         self.connection.execute(
-            "CREATE TABLE og_subset AS SELECT rowid AS og_row, og_id FROM og_rows "
-            "WHERE og_unsure OR og_id IN (SELECT og_id FROM og_python)")
+            f"CREATE TABLE og_python AS SELECT {cells.HASH} FROM og_keys WHERE unsure OR rows <> last - first + 1 "
+            f"UNION SELECT r.{cells.HASH} FROM og_rows AS r JOIN (SELECT rowid - 1 AS near FROM og_rows "
+            f"WHERE {cells.UNSURE} UNION ALL SELECT rowid + 1 FROM og_rows WHERE {cells.UNSURE}) AS n "
+            f"ON r.rowid = n.near WHERE r.{cells.KEY} IS NOT NULL "
+            f"UNION {rows_sql} UNION {orders_sql}", rows_params + orders_params)
+        self.connection.execute(
+            f"CREATE TABLE og_subset AS SELECT rowid AS og_row, {cells.KEY} FROM og_rows "
+            f"WHERE {cells.UNSURE} OR {cells.HASH} IN (SELECT {cells.HASH} FROM og_python)")
         self.subset = self.connection.execute("SELECT count(*) FROM og_subset").fetchone()[0]
 
     # -- reading ---------------------------------------------------------------------------------
@@ -279,22 +282,26 @@ class FilePushdown:
         """Vouched records whose ``field`` may be one of ``values`` (for a look-up into the orders)."""
         assert self.table is not None
         base = self.table.base
-        try:
-            column = self.table.canon(field, base).column
-            if column.kind != TEXT_KIND:
-                raise CannotPush(f"{field} is not text")
-            hit = column.expr.in_([column.bind(value) for value in values])
-        except CannotPush as err:
-            self.dataset.error(f"cannot look orders up by {field} in DuckDB: {err.reason}")
-            return
-        if column.exact is not None:
-            hit = sa.or_(hit, sa.not_(column.exact))
-        keys = sa.select(base.c[cells.KEY]).where(hit)
-        python = sa.table("og_python", sa.column("og_id"))
-        statement = (sa.select(sa.literal_column("rowid"), base.c[cells.KEY])
-                     .where(base.c[cells.KEY].in_(keys), sa.not_(base.c[cells.UNSURE]),
-                            ~sa.exists().where(python.c.og_id == base.c[cells.KEY]))
-                     .order_by(sa.literal_column("rowid")))
+        order_id = base.c[cells.KEY]
+        if field == self.table.layout.key:  # og_id is the order id as Python reads it, on every vouched row
+            keys: Any = [value for value in values if isinstance(value, str)]
+        else:
+            try:
+                column = self.table.canon(field, base).column
+                if column.kind != TEXT_KIND:
+                    raise CannotPush(f"{field} is not text")
+                hit = column.expr.in_([column.bind(value) for value in values])
+            except CannotPush as err:
+                self.dataset.error(f"cannot look orders up by {field} in DuckDB: {err.reason}")
+                return
+            if column.exact is not None:
+                hit = sa.or_(hit, sa.not_(column.exact))
+            keys = sa.select(order_id).where(hit)
+        python = sa.table("og_python", sa.column(cells.HASH))
+        statement = (sa.select(base.c.og_row, order_id)
+                     .where(order_id.in_(keys), sa.not_(base.c[cells.UNSURE]),
+                            ~sa.exists().where(python.c[cells.HASH] == base.c[cells.HASH]))
+                     .order_by(base.c.og_row))
         scratch = Dataset(location=self.dataset.location, kind=self.dataset.kind, format=self.dataset.format,
                           read_records=lambda dataset: iter(()))
         scratch.wanted_fields = self.dataset.wanted_fields
@@ -325,15 +332,9 @@ class FilePushdown:
             self.directory = None
 
 
-def _kept(cell: cells.Cell, read_by_checks: set[str]) -> bool:
-    """Whether og_rows keeps the cell's value: text is cheap, items are read inside groups,
-    other values only where a check or a look-up reads them (all are checked for readability)."""
-    return cell.item or cell.type_class == "text" or cell.field in read_by_checks
-
-
-def _where(scope: Any, condition: Any) -> str:
+def _where(source: Any, condition: Any) -> str:
     """A check's test as the WHERE clause it is in, for ``--explain``."""
-    text = shown(sa.select(sa.literal_column("1")).select_from(scope.groups).where(condition))
+    text = shown(sa.select(sa.literal_column("1")).select_from(source).where(condition))
     return text.split("\nWHERE ", 1)[1] if "\nWHERE " in text else text
 
 
