@@ -21,13 +21,17 @@ from order_guard.canonical import BOOL, DATETIME, DECIMAL, FALSE_WORDS, FIELDS, 
 from order_guard.sql.relation import Layout, RawColumn
 from order_guard.types import FlatFormat
 
-#: ISO 8601 as Python's ``datetime.fromisoformat`` and DuckDB's TIMESTAMPTZ cast read it alike.
-_ISO = (r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+#: ISO 8601 as Python's ``datetime.fromisoformat`` and DuckDB's TIMESTAMPTZ cast read it alike: days that
+#: exist in every year (29 February is left to Python), hours 00-23, seconds 00-59, 3 or 6 decimals.
+_ISO = (r"(19|20)[0-9]{2}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
         r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?)?"
         r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?")
 _WHOLE = r"-?[0-9]{1,18}"
 #: "11,01" too: canonical.parse_decimal reads the EU decimal comma (when the text has no point)
 _DECIMAL = r"-?[0-9]{1,12}([.,][0-9]{1,6})?"
+#: true/false words in ASCII letters of either case (a case-insensitive match would take the Kelvin sign)
+_FLAG = "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+                 for word in sorted(TRUE_WORDS | FALSE_WORDS))
 #: What Python's str.isspace() counts as whitespace, as a regular expression class.
 _PY_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]"
 #: A cell that cannot be empty or a real value: DuckDB pads missing cells with NULL (``nullstr``
@@ -105,30 +109,11 @@ def column(index: int) -> str:
     return f"c{index}"
 
 
-_TAGS = {DATETIME: "date", INT: "int", DECIMAL: "dec", BOOL: "flag"}
-
-
-def _parsed_name(index: int, convert: object) -> str:
-    return f"p{index}_{_TAGS[convert]}"
+_FORMS = {DATETIME: _ISO, INT: _WHOLE, DECIMAL: _DECIMAL, BOOL: _FLAG}
 
 
 def _text(values: Sequence[str]) -> str:
     return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values)) + ")"
-
-
-def _parsed(convert: object, raw: str) -> str:
-    """SQL of a cell's value where DuckDB reads it as Python would, else NULL."""
-    if convert is DATETIME:
-        return f"CASE WHEN regexp_full_match({raw}, '{_ISO}') THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
-    if convert is INT:
-        return f"CASE WHEN regexp_full_match({raw}, '{_WHOLE}') THEN CAST({raw} AS BIGINT) END"
-    if convert is DECIMAL:
-        return (f"CASE WHEN regexp_full_match({raw}, '{_DECIMAL}') "
-                f"THEN CAST(replace({raw}, ',', '.') AS DECIMAL(18,6)) END")
-    # a flag as the shared compiler holds one, 1 or 0; ASCII words only (Unicode case mappings stay with Python)
-    word = f"regexp_full_match({raw}, '[A-Za-z0-9]+')"
-    return (f"CASE WHEN {word} AND lower({raw}) IN {_text(TRUE_WORDS)} THEN 1 "
-            f"WHEN {word} AND lower({raw}) IN {_text(FALSE_WORDS)} THEN 0 END")
 
 
 def _blank(raw: str) -> str:
@@ -137,20 +122,45 @@ def _blank(raw: str) -> str:
     return f"({raw} = '' OR (({raw} < '!' OR {raw} >= '\u0085') AND regexp_full_match({raw}, '{_PY_SPACE}+')))"
 
 
-def _text_value(raw: str) -> str:
-    return f"CASE WHEN {_blank(raw)} THEN NULL ELSE {raw} END"
+def _cast(convert: object, raw: str) -> str:
+    """SQL of a cell in a vouched form (see ``vouched``) as its value; blank cells are none (and a cell
+    in no vouched form too: its row is unsure)."""
+    if convert is DATETIME:
+        value = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
+    elif convert is INT:
+        value = f"TRY_CAST({raw} AS BIGINT)"
+    elif convert is DECIMAL:
+        value = f"TRY_CAST(replace({raw}, ',', '.') AS DECIMAL(18,6))"
+    else:  # a flag as the shared compiler holds one: 1 or 0
+        value = f"CASE WHEN lower({raw}) IN {_text(TRUE_WORDS)} THEN 1 ELSE 0 END"
+    return f"CASE WHEN {_blank(raw)} THEN NULL ELSE {value} END"
 
 
 def _value(cell: Cell, enumerated: Collection[str]) -> str:
-    """SQL of the field's canonical value (NULL where the row is unsure)."""
-    if cell.convert not in _TAGS:  # text; statuses and channels as read, mapped later
+    """SQL of the field's canonical value (valid where the row is not unsure)."""
+    if cell.convert not in _FORMS:  # text; statuses and channels as read, mapped later
         raw = column(cell.sources[0])
-        return raw if not cell.item and cell.field in enumerated else _text_value(raw)
+        if not cell.item and cell.field in enumerated:
+            return raw
+        return f"CASE WHEN {_blank(raw)} THEN NULL ELSE {raw} END"
     if len(cell.sources) != 1:  # a sum: none where every part is blank
         blank = " AND ".join(_blank(column(i)) for i in cell.sources)
-        total = " + ".join(f"coalesce({_parsed_name(i, cell.convert)}, 0)" for i in cell.sources)
+        total = " + ".join(f"coalesce({_cast(cell.convert, column(i))}, 0)" for i in cell.sources)
         return f"CASE WHEN {blank} THEN NULL ELSE {total} END"
-    return _parsed_name(cell.sources[0], cell.convert)
+    return _cast(cell.convert, column(cell.sources[0]))
+
+
+def vouched(plan: FilePlan) -> str:
+    """SQL that is true where every date, number and flag cell of the row is blank or in a form
+    DuckDB reads as Python does: one regular expression over the cells joined by tabs (which no
+    cell holds), cheaper than one per cell."""
+    typed = sorted({(i, cell.convert) for cell in plan.cells if cell.convert in _FORMS for i in cell.sources},
+                   key=lambda part: part[0])
+    if not typed:
+        return "true"
+    pattern = "\t".join(f"(?:{_FORMS[convert]}|{_PY_SPACE}*)" for _i, convert in typed)
+    joined = ", ".join(column(i) for i, _convert in typed)
+    return f"regexp_full_match(concat_ws(chr(9), {joined}), '{pattern}')"
 
 
 def scan_sql(plan: FilePlan, source: str, kept: Collection[tuple[bool, str]], enumerated: Collection[str]) -> str:
@@ -158,15 +168,12 @@ def scan_sql(plan: FilePlan, source: str, kept: Collection[tuple[bool, str]], en
     the order id and its hash, the values of the fields in ``kept`` (``(item, field)`` pairs), and
     whether Python must read the row (``og_unsure``: a missing or extra cell, no order id, a cell
     DuckDB does not vouch for)."""
-    typed = sorted({(i, _TAGS[cell.convert], cell.convert) for cell in plan.cells if cell.convert in _TAGS
-                    for i in cell.sources}, key=lambda part: part[:2])
-    inner = [f"{_text_value(column(plan.key.sources[0]))} AS {KEY}",
-             f"({column(plan.width - 1)} IS NULL OR og_extra IS NOT NULL) AS og_ragged"]
-    inner += [column(i) for i in sorted({i for cell in plan.cells for i in cell.sources})]
-    inner += [f"{_parsed(convert, column(i))} AS {_parsed_name(i, convert)}" for i, _tag, convert in typed]
-    unsure = ["og_ragged", f"{KEY} IS NULL"]
-    unsure += [f"NOT ({_blank(column(i))} OR {_parsed_name(i, convert)} IS NOT NULL)" for i, _tag, convert in typed]
-    outer = [KEY, f"hash({KEY}) AS {HASH}", f"({' OR '.join(unsure)}) AS {UNSURE}"]
+    key = column(plan.key.sources[0])
+    inner = [f"CASE WHEN {_blank(key)} THEN NULL ELSE {key} END AS {KEY}",
+             f"({column(plan.width - 1)} IS NULL OR og_extra IS NOT NULL OR NOT {vouched(plan)}) AS og_odd"]
+    inner += [column(i) for i in sorted({i for cell in plan.cells for i in cell.sources
+                                         if (cell.item, cell.field) in kept})]
+    outer = [KEY, f"hash({KEY}) AS {HASH}", f"(og_odd OR {KEY} IS NULL) AS {UNSURE}"]
     outer += [f"{_value(cell, enumerated) if (cell.item, cell.field) in kept else 'NULL'} AS {cell.name}"
               for cell in plan.cells]
     return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"
