@@ -440,3 +440,16 @@ def test_every_form_duckdb_vouches_for_python_reads_to_the_same_value():
         expected = None if not text.strip() else python(text)
         assert value == expected, (tag, text, value, expected)
     assert vouched_forms > 150
+
+
+@pytest.mark.parametrize("change", [
+    lambda data: b"TemplateType=OrderReport\tVersion=2026\r\n" + data,  # a line above the header
+    lambda data: data.replace(b"\r\n", b"\n"),  # LF line ends
+    lambda data: data.rstrip(b"\r\n"),  # no line end after the last row
+    lambda data: b"\xef\xbb\xbf" + data,  # a byte-order mark before the header
+    lambda data: data.split(b"\r\n", 1)[0] + b"\r\n",  # a header and no rows
+], ids=["preamble", "lf", "unterminated", "bom", "header-only"])
+def test_file_layouts_duckdb_takes_give_the_same_report(registry, bench_files, tmp_path, change):
+    path = tmp_path / "orders.txt"
+    path.write_bytes(change(bench_files["orders"].read_bytes()))
+    same_either_way(registry, [(None, path), (None, bench_files["shipments"])])
