@@ -453,3 +453,18 @@ def test_file_layouts_duckdb_takes_give_the_same_report(registry, bench_files, t
     path = tmp_path / "orders.txt"
     path.write_bytes(change(bench_files["orders"].read_bytes()))
     same_either_way(registry, [(None, path), (None, bench_files["shipments"])])
+
+
+def test_a_duckdb_failure_while_reading_back_fails_the_run(registry, bench_files, monkeypatch):
+    from order_guard.bulk import pushdown
+
+    choose_rows = pushdown.FilePushdown._choose_rows
+
+    def then_lose_the_rows(self, *args):
+        choose_rows(self, *args)
+        self.connection.execute("DROP TABLE og_subset")
+
+    monkeypatch.setattr(pushdown.FilePushdown, "_choose_rows", then_lose_the_rows)
+    report = check(registry, [(None, bench_files["orders"]), (None, bench_files["shipments"])], "duckdb")
+    assert not report["summary"]["complete"]
+    assert any("DuckDB failed" in error["message"] for error in report["errors"]), report["errors"]

@@ -312,15 +312,27 @@ class FilePushdown:
 
     def _records(self, sql: str, params: list[Any], counted: Dataset) -> Iterator[dict[str, Any]]:
         """Records of the rows ``sql`` lists (row id, order id), read back from the file in order."""
+        import duckdb
+
         assert self.facts is not None
         first_line = self.preamble + 2  # row id 0 is the line below the header
-        result = self.connection.cursor().execute(sql, params)
-        numbered = ((row + first_line, key) for batch in iter(lambda: result.fetchmany(BATCH), [])
-                    for row, key in batch)
-        segments = Segments(LineIndex(self.facts).read(numbered), self.names, self.key_index)
+
+        def numbered() -> Iterator[tuple[int, str | None]]:
+            try:
+                result = self.connection.cursor().execute(sql, params)
+                while batch := result.fetchmany(BATCH):
+                    yield from ((row + first_line, key) for row, key in batch)
+            except duckdb.Error as err:  # the rest is unread: the run is incomplete, never clean
+                raise OSError(f"DuckDB failed: {str(err).strip().splitlines()[0]}") from None
+
+        try:
+            segments = Segments(LineIndex(self.facts).read(numbered()), self.names, self.key_index)
+        except OSError as err:
+            self.dataset.error(f"cannot read the rows to check back: {err}")
+            return
         for rows in segments:
             yield from flat_records(counted, rows, self.fmt)
-            if segments.broken:  # a line was not the row DuckDB read: stop, the run is incomplete
+            if segments.broken:  # a line was not the row DuckDB read, or reading failed: the run is incomplete
                 return
 
     def close(self) -> None:

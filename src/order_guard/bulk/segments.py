@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 class Segments:
     """Iterates runs of ``(line, order id, bytes)`` lines; ``broken`` once a line is not the row
-    DuckDB read (the file changed underneath): reading stops there."""
+    DuckDB read (the file changed underneath) or the lines could not be read: reading stops there."""
 
     def __init__(self, lines: Iterator[tuple[int, str | None, bytes]], names: Sequence[str], key_index: int):
         self._lines = lines
@@ -38,7 +38,12 @@ class Segments:
         last = self._last
         if not first and last is not None and line - last[0] > 1 and key is not None and key == last[1]:
             return None
-        taken, self._last, self._next = self._next, (line, key), next(self._lines, None)
+        taken, self._last = self._next, (line, key)
+        try:
+            self._next = next(self._lines, None)
+        except OSError:
+            self._next, self.broken = None, True
+            raise
         return taken
 
 
