@@ -153,7 +153,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
         again = open_data_file(path, encoding or opened.encoding)
         try:
-            yield from flat_records(dataset, FlatReader(again.text), fmt)
+            yield from flat_records(dataset, FlatReader(again.text, again.invisible_seen), fmt)
             dataset.sha256 = again.sha256()
         finally:
             again.close()
