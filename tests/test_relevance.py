@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import AS_OF, write_tsv
+from tests.test_formats import ALL_ORDERS_HEADER, SHIP_CONFIRM_HEADER, UNSHIPPED_HEADER
 
 from order_guard.builtin.json_reporter import render_json
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, run_check
 from order_guard.datasets import DatasetRequest
 from order_guard.report import RenderOptions
-from tests.conftest import AS_OF, write_tsv
-from tests.test_formats import ALL_ORDERS_HEADER, SHIP_CONFIRM_HEADER, UNSHIPPED_HEADER
 
 IDS = [f"405-0000000-00000{n:02d}" for n in range(8)]
 #: Cells a real report holds, and cells that should make a record unreadable or doubtful.
