@@ -77,6 +77,11 @@ class Dataset:
     relevance: Relevance | None = None
     #: Rows read and skipped because no check could fail on them: checked, by the engine's count.
     records_skipped: int = 0
+    #: ``count -> (sha256, parts)``: the same input as datasets over consecutive parts, for
+    #: reading in several processes (``--jobs``); None where a source cannot cut it exactly.
+    parts: Callable[[int], tuple[str, list[Dataset]] | None] | None = None
+    #: When a set, every record key read goes in it (a part tells which orders it held).
+    seen_keys: set[str] | None = None
 
     def records(self) -> Iterator[dict[str, Any]]:
         return self.read_records(self)
@@ -131,6 +136,7 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
     key_index = dict(record_plan).get(KEY_FIELD[fmt.kind])
     pending: dict[str, Any] | None = None
     skipped: str | None = None  # the order id (cell) of the order being skipped, row by row
+    seen = dataset.seen_keys
     try:
         for row in reader.rows():
             line = reader.line
@@ -146,6 +152,8 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
                 if not (pending is not None and cell == pending["order_id"]) and skippable(row):
                     dataset.records_read += 1
                     dataset.records_skipped += 1
+                    if seen is not None:
+                        seen.add(cell)
                     if fmt.group_rows:
                         skipped = cell
                         if pending is not None:
@@ -160,6 +168,8 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             skipped = None
             dataset.records_read += 1
             record["_line"] = line
+            if seen is not None:
+                seen.add(record[KEY_FIELD[fmt.kind]])
             if not fmt.group_rows:
                 yield record
             elif pending is not None and pending["order_id"] == record["order_id"]:

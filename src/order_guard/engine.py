@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from order_guard import pushdown
+from order_guard import parallel, pushdown
 from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, ReadError
 from order_guard.lookups import Aggregate, Links
@@ -148,8 +148,10 @@ class Engine:
     """One run of compiled rules over a set of datasets."""
 
     def __init__(self, rules: Iterable[Rule], operators: Mapping[str, Operator], as_of: datetime,
-                 redactor: Redactor):
+                 redactor: Redactor, jobs: int = 1):
         self.rules = list(rules)
+        #: Processes the streamed orders may be read by (``parallel.py``).
+        self.jobs = jobs
         self.operators = operators
         self.as_of = as_of
         self.redactor = redactor
@@ -204,7 +206,8 @@ class Engine:
         for dataset in datasets:
             if dataset.kind == STREAMED:
                 feeds = self.links.index_feeders(STREAMED, wanted, present)
-                if not pushdown.run(self, dataset, datasets, wanted, feeds, snapshots, result):
+                if not pushdown.run(self, dataset, datasets, wanted, feeds, snapshots, result) and \
+                        not parallel.stream(self, dataset, feeds, snapshots, result, relevance):
                     self._stream_orders(dataset, feeds, snapshots, result, relevance)
                 result.records_checked += dataset.records_skipped  # rows no check needed: checked
         result.findings.extend(finding for findings in snapshots.findings.values() for finding in findings.values())

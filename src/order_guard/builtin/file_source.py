@@ -11,12 +11,13 @@ it and exits 3.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from order_guard import hookimpl
+from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_records
 from order_guard.detection import detect_flat_format, detect_json_format
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
@@ -27,8 +28,11 @@ from order_guard.files.opening import (
     first_undecodable,
     legacy_encoding,
     open_data_file,
+    open_data_part,
     scan_text,
 )
+from order_guard.files.parts import Part, cuttable
+from order_guard.files.parts import cut as cut_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, Source
 
@@ -158,8 +162,32 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         finally:
             again.close()
 
+    def parts(count: int) -> tuple[str, list[Dataset]] | None:
+        chosen = encoding or opened.encoding
+        key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
+                    if alias in header.names), None)
+        if key is None or not cuttable(chosen, header.delimiter, opened.compressed):
+            return None
+        cut = cut_file(path, 1 + header.preamble_lines, key, count)
+        if cut is None:
+            return None
+
+        def reader_of(part: Part) -> Callable[[Dataset], Iterator[dict[str, Any]]]:
+            def read_part(dataset: Dataset) -> Iterator[dict[str, Any]]:
+                piece = open_data_part(path, chosen, cut.header, part.start, part.end)
+                try:
+                    yield from flat_records(dataset, FlatReader(piece.text, piece.invisible_seen, part.lines_before),
+                                            fmt)
+                finally:
+                    piece.close()
+
+            return read_part
+
+        return cut.sha256, [Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
+                            for part in cut.parts]
+
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
-                   details=_details(opened, delimiter=delimiter))
+                   details=_details(opened, delimiter=delimiter), parts=parts)
 
 
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,

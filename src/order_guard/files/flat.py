@@ -30,7 +30,10 @@ def sniff_delimiter(header_line: str) -> str:
 class FlatReader:
     """Iterates the rows of a flat file; ``line`` is the first line of the current row."""
 
-    def __init__(self, text: TextIO, invisible_seen: Callable[[], bool] = lambda: True):
+    def __init__(self, text: TextIO, invisible_seen: Callable[[], bool] = lambda: True,
+                 lines_before: int | None = None):
+        """``lines_before``: for a part of a file read after its header (``files/parts.py``),
+        the lines of the file before the part's first line."""
         self._text = text
         #: Whether the bytes read so far may hold a NUL or a stray BOM (``OpenedFile.invisible_seen``).
         self.invisible_seen = invisible_seen
@@ -47,7 +50,7 @@ class FlatReader:
         self.names = [normalize_header(name) for name in self.header]
         self.line = 1 + self.preamble_lines
         self._reader = csv.reader(text, delimiter=self.delimiter, quoting=quoting, strict=True)
-        self._reader_base = self.line
+        self._reader_base = self.line if lines_before is None else lines_before
 
     def rows(self) -> Iterator[list[str]]:
         reader = self._reader

@@ -88,7 +88,7 @@ class OpenedFile:
     text: io.TextIOWrapper
     encoding: str
     compressed: bool
-    _hasher: _HashingReader
+    _hasher: _HashingReader | None  # None for a part of a file (its digest is the whole file's)
     _prefixed: _Prefixed
 
     def invisible_seen(self) -> bool:
@@ -132,6 +132,36 @@ def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
     text = io.TextIOWrapper(io.BufferedReader(prefixed, buffer_size=_BLOCK), encoding=chosen, newline="")
     text._CHUNK_SIZE = _BLOCK  # type: ignore[attr-defined]  # fewer, larger decodes: a report is read whole
     return OpenedFile(path=path, text=text, encoding=chosen, compressed=compressed, _hasher=hasher,
+                      _prefixed=prefixed)
+
+
+class _Limited:
+    """At most ``size`` bytes of ``raw`` from where it stands."""
+
+    def __init__(self, raw: BinaryIO, size: int):
+        self._raw, self._left = raw, size
+
+    def read(self, size: int) -> bytes:
+        data = self._raw.read(min(size, self._left))
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def open_data_part(path: Path, encoding: str, header: bytes, start: int, end: int) -> OpenedFile:
+    """Bytes ``start``..``end`` of an uncompressed file, read as text after its ``header`` bytes
+    (a part of a report read by one of several processes, ``files/parts.py``)."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by OpenedFile.close
+        raw.seek(start)
+    except OSError as err:
+        raise SourceError(path, f"cannot open: {err.strerror or err}") from None
+    prefixed = _Prefixed(header, _Limited(raw, end - start))  # type: ignore[arg-type]
+    text = io.TextIOWrapper(io.BufferedReader(prefixed, buffer_size=_BLOCK), encoding=encoding, newline="")
+    text._CHUNK_SIZE = _BLOCK  # type: ignore[attr-defined]
+    return OpenedFile(path=path, text=text, encoding=encoding, compressed=False, _hasher=None,
                       _prefixed=prefixed)
 
 
