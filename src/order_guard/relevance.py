@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import Any
 
 from order_guard.builtin.operators import OPERATORS as BUILTIN_OPERATORS
-from order_guard.canonical import FIELDS, TEXT
+from order_guard.canonical import FIELDS, ITEM_FIELDS, TEXT
 from order_guard.errors import UnreadableRecord
 from order_guard.rowreader import cell_reader
-from order_guard.rulelang.compiler import CompileContext, Predicate
+from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate
 from order_guard.types import Operator
 
 #: Operators whose answer depends on one field's value alone, so one cell decides them.
@@ -83,6 +83,16 @@ class Cells:
     computed: frozenset[str]
     #: One record per order from several rows: a blank cell may be filled by a later row.
     grouped: bool
+    #: Item fields this file has columns for (the rest are missing from every item).
+    item_columns: frozenset[str] = frozenset()
+
+    def absent(self, fields: Iterable[str]) -> dict[Any, None]:
+        """The fields no row of this file has (their value is None in every record), and as
+        ``("items", name)`` the item fields no item has."""
+        absent: dict[Any, None] = {field: None for field in fields
+                                   if field not in self.columns and self.value_reader(field) is not None}
+        absent.update({(ITEMS, name): None for name in ITEM_FIELDS if name not in self.item_columns})
+        return absent
 
     def value_reader(self, field: str) -> Callable[[list[str]], Any] | None:
         """``row -> value`` (or ``_UNSURE``); None when the field is not in one cell of this file."""
@@ -125,8 +135,22 @@ class _Atom(Formula):
         value = cells.value_reader(self.field)
         if value is None:
             return lambda row: None
-        decide = self.decide
-        return lambda row: decide(value(row))
+        index = cells.columns.get(self.field)
+        if index is None:
+            return lambda row: self.decide(None)
+        # value_reader and decide inlined: this runs on every row a status leaves undecided.
+        read, field, predicate, grouped = cell_reader(cells.kind, self.field), self.field, self.predicate, cells.grouped
+
+        def test(row: list[str]) -> Verdict:
+            try:
+                found = read(row[index])
+            except UnreadableRecord:
+                return None
+            if found is None and grouped:
+                return None
+            return bool(predicate({field: found}))
+
+        return test
 
 
 class _KeyIn(Formula):
@@ -164,6 +188,25 @@ class _KeyIn(Formula):
             return False
 
         return test
+
+
+class _Some(Formula):
+    """``{field: items, some: ...}``: undecidable from a row, except where no item of the file has
+    the fields the inner condition reads and it is false on an item without them."""
+
+    def __init__(self, inner: Verdict | Formula):
+        self.inner = inner
+
+    def partial(self, known: Mapping[Any, Any]) -> Verdict | Formula:
+        if not isinstance(self.inner, Formula):
+            return False if self.inner is False else None
+        if all((ITEMS, name) in known for name in self.inner.fields()):
+            on_bare_item = self.inner.partial({name: None for name in self.inner.fields()})
+            return False if on_bare_item is False else None
+        return self
+
+    def on_cells(self, cells: Cells) -> Callable[[list[str]], Verdict]:
+        return lambda row: None
 
 
 class _Not(Formula):
@@ -269,6 +312,10 @@ class _Derivation:
         self.kind, self.operators, self.table = kind, operators, table
         self.context = CompileContext(kind, operators, as_of, links=None)  # atoms never reach links
 
+    def items(self) -> _Derivation:
+        """The derivation for conditions on an order's items."""
+        return _Derivation(ITEMS, self.operators, self.context.as_of, self.table)
+
     def formula(self, node: Mapping[str, Any] | None) -> Verdict | Formula:
         if node is None:
             return True
@@ -279,6 +326,8 @@ class _Derivation:
             return _negate(self.formula(node["not"]))
         if "field" in node:
             (name, argument), = ((k, v) for k, v in node.items() if k != "field")
+            if name == "some" and node["field"] == ITEMS and self.operators.get(name) is _BUILTIN.get(name):
+                return _Some(self.items().formula(argument))
             if name not in _ONE_FIELD or self.operators.get(name) is not _BUILTIN.get(name):
                 return None
             if isinstance(argument, Mapping) and name != "age_days":
@@ -320,18 +369,22 @@ class Relevance:
 
     def row_filter(self, cells: Cells) -> Callable[[list[str]], bool]:
         """``row -> True`` when the row may matter and must be read; False when it cannot."""
-        fields = sorted(self.formula.categorical())
+        # What this file lacks decides parts of the formula for every row (an address column
+        # an All Orders report does not have is empty on every order).
+        formula = self.formula.partial(cells.absent(self.formula.fields()))
+        if not isinstance(formula, Formula):
+            return _never if formula is False else _always
+        fields = sorted(formula.categorical())
         text = [field for field in fields
                 if field in cells.columns and cells.value_reader(field) is not None
                 and (FIELDS[self.kind].get(field) is TEXT or field.startswith("x_"))]
         if not text:
-            return self.formula.may_hold(cells)
+            return formula.may_hold(cells)
         readers = {field: cells.value_reader(field) for field in text}
         # Low-cardinality text cells (status, channel) decide most of the formula: do that once
         # per distinct combination and keep what is left as a test of the remaining cells.
         gate = operator.itemgetter(*(cells.columns[field] for field in text))
         decided: dict[Any, Callable[[list[str]], bool]] = {}
-        formula = self.formula
 
         def residual_for(row: list[str]) -> Callable[[list[str]], bool]:
             known = {field: read(row) for field, read in readers.items()}

@@ -33,7 +33,8 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
     key = columns.get(KEY_FIELD[kind])
     if key is None:
         return None
-    matters = relevance.row_filter(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped))
+    matters = relevance.row_filter(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
+                                         frozenset(name for name, _ in item_plan)))
     cells_parse = _parses(kind, record_plan, item_plan, sum_plan)
 
     def skippable(row: list[str], decided: bool = False) -> bool:
