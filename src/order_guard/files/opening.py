@@ -182,8 +182,9 @@ def scan_text(path: Path) -> TextScan:
                     data = err.object
                     scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
                                      bytes(data[max(0, err.start - 2000): err.start + 2000]))
+            # Both patterns need a byte above 0x7f: skip the regex scan (~80 ms a MB) on ASCII blocks.
             for pattern, name in ((_UTF8_MULTIBYTE, "utf8_line"), (_NOT_CP1252, "not_cp1252_line")):
-                if getattr(scan, name) is None and (match := pattern.search(block)):
+                if getattr(scan, name) is None and not block.isascii() and (match := pattern.search(block)):
                     setattr(scan, name, newlines + block[: match.start()].count(b"\n") + 1)
             newlines += block.count(b"\n")
         if scan.not_utf8 is None:
