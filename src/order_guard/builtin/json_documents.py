@@ -127,16 +127,21 @@ class _Batch:
         self.prefix = pointer + "/"
         self.offset = 0  # the index, in the whole list, of the batch's first element
         self.size = 0
+        self._local: dict[str, int] = {}  # "/payload/Orders/3" -> 3, for the batch's elements
         self.format = replace(fmt, detect=lambda document: True, notes=lambda document: [], extract=self._extract)
 
     def _extract(self, document: Any) -> Iterator[tuple[str, Any]]:
-        prefix, offset, size = self.prefix, self.offset, self.size
+        prefix, cut = self.prefix, len(self.prefix)
+        if len(self._local) != self.size:
+            self._local = {f"{prefix}{index}": index for index in range(self.size)}
+        local, moved = self._local, [f"{prefix}{self.offset + index}" for index in range(self.size)]
         for found, raw in self.fmt.extract(document):
-            index, slash, rest = found[len(prefix):].partition("/")
-            if not (found.startswith(prefix) and index.isdigit() and int(index) < size):
+            end = found.find("/", cut)
+            index = local.get(found if end < 0 else found[:end])
+            if index is None:
                 raise PluginError(f"format {self.fmt.name} streams {prefix[:-1] or 'a top-level list'} "
                                   f"but gave a record at {found}, outside its elements")
-            yield f"{prefix}{offset + int(index)}{slash}{rest}", raw
+            yield (moved[index] if end < 0 else moved[index] + found[end:]), raw
 
 
 def _streamed_records(dataset: Dataset, stream: JsonStream, fmt: JsonFormat, recheck: _Recheck,
