@@ -11,6 +11,7 @@ read both ways and compared. The 200 MB runs in a child process are in test_host
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import io
 import json
 from pathlib import Path
@@ -137,6 +138,13 @@ def test_the_odd_records_of_a_streamed_page_are_unreadable_with_their_pointers(t
     assert [record["_pointer"] for record in read["records"]] == ["/payload/Orders/0", "/payload/Orders/7",
                                                                   "/payload/Orders/9"]
     assert (read["read"], read["unreadable"]) == (10, 7)
+
+
+def test_a_gzipped_page_streams_as_the_plain_one(tmp_path, registry):
+    path = tmp_path / "orders.json.gz"
+    path.write_bytes(gzip.compress(LAYOUTS["indented"](DOCUMENTS["v0-page"][0]).encode()))
+    whole, streamed, lists = _read_both_ways(path, registry)
+    assert streamed == whole and lists == ["/payload/Orders"] and len(whole["records"]) == len(ORDERS)
 
 
 def _fixture_documents() -> list:
@@ -271,15 +279,19 @@ def _check(run_cli, path):
     return result, json.loads(result.stdout)
 
 
-def test_a_big_document_that_is_not_a_list_of_orders_is_refused_past_the_limit(run_cli, tmp_path, monkeypatch):
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_big_document_that_is_not_a_list_of_orders_is_refused_past_the_limit(run_cli, tmp_path, monkeypatch,
+                                                                                compressed):
     monkeypatch.setenv("ORDER_GUARD_JSON_LIMIT_MB", "2")
+    text = json.dumps({"payload": _big_order(9 << 20)}).encode()
     path = tmp_path / "getOrder.json"
-    path.write_text(json.dumps({"payload": _big_order(9 << 20)}))
+    path.write_bytes(gzip.compress(text) if compressed else text)
     result, report = _check(run_cli, path)
     assert result.exit_code == 3
     (error,) = report["errors"]
     assert error["path"] == str(path) and error["line"] == 1
-    assert error["message"] == ("9 MB of JSON: the value at /payload/x is over the 2 MB order-guard holds in memory "
+    size = f"{path.stat().st_size >> 10} KB of gzipped JSON" if compressed else "9 MB of JSON"
+    assert error["message"] == (f"{size}: the value at /payload/x is over the 2 MB order-guard holds in memory "
                                 "at once (it streams only lists of orders); split the file into pages or JSON Lines, "
                                 "or raise ORDER_GUARD_JSON_LIMIT_MB")
     monkeypatch.setenv("ORDER_GUARD_JSON_LIMIT_MB", "64")

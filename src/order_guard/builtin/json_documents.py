@@ -12,7 +12,7 @@ and refused past it: never read in part without saying so.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, DatasetRequest, ReadError, json_records
 from order_guard.detection import detect_json_format
 from order_guard.errors import PluginError, SourceError, UnreadableRecord, UsageError
-from order_guard.files.jsonstream import JsonStream, Outline, TooLarge, list_at, read_outline
+from order_guard.files.jsonstream import JsonStream, Outline, TooLarge, read_outline
 from order_guard.files.opening import OpenedFile, open_data_file
 from order_guard.registry import Registry
 from order_guard.types import JsonFormat
@@ -85,7 +85,7 @@ def open_document(path: Path, opened: OpenedFile, head: str, request: DatasetReq
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read, details=details)
 
 
-def _outline(path: Path, opened: OpenedFile, lists: set[str] | tuple[()], limit: int, head: str = "") -> Outline:
+def _outline(path: Path, opened: OpenedFile, lists: Collection[str], limit: int, head: str = "") -> Outline:
     try:
         return read_outline(opened.text, lists, limit, head, PREVIEW)
     except TooLarge as err:
@@ -94,11 +94,18 @@ def _outline(path: Path, opened: OpenedFile, lists: set[str] | tuple[()], limit:
 
 def too_large(path: Path, err: TooLarge, limit: int) -> str:
     """One line: the file's size, what is too big, the limit, what to do."""
-    size = path.stat().st_size
-    shown = f"{size / (1 << 30):.1f} GB" if size >= 1 << 30 else f"{size / (1 << 20):.0f} MB"
+    shown = _size(path.stat().st_size)
+    with open(path, "rb") as file:
+        shown += " of gzipped JSON" if file.read(2) == b"\x1f\x8b" else " of JSON"
     what = f"the value at {err.pointer}" if err.pointer else "the document"
-    return (f"{shown} of JSON: {what} is over the {limit >> 20} MB order-guard holds in memory at once (it "
+    return (f"{shown}: {what} is over the {limit >> 20} MB order-guard holds in memory at once (it "
             f"streams only lists of orders); split the file into pages or JSON Lines, or raise {LIMIT_ENV}")
+
+
+def _size(size: int) -> str:
+    if size >= 1 << 30:
+        return f"{size / (1 << 30):.1f} GB"
+    return f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
 
 
 class _Recheck:
@@ -164,7 +171,7 @@ def _streamed_records(dataset: Dataset, stream: JsonStream, fmt: JsonFormat, rec
                 if len(first) < PREVIEW:
                     first.append(element.value)
                 if len(elements) == BATCH or characters >= BATCH_CHARACTERS:
-                    yield _with_list(stream.document, pointer, elements, batch)
+                    yield _with_list(stream, pointer, elements, batch)
                     elements, characters = [], 0
         except UnreadableRecord as err:  # the rest of the file is unread: counted, never silent
             failure = (err.message, err.line, stream.pointer)
@@ -173,11 +180,14 @@ def _streamed_records(dataset: Dataset, stream: JsonStream, fmt: JsonFormat, rec
         except (UnicodeDecodeError, EOFError, OSError) as err:
             failure = (f"cannot read further: {err}", stream.line, stream.pointer)
         if elements:  # read before the end or the failure: checked
-            yield _with_list(stream.document, pointer, elements, batch)
+            yield _with_list(stream, pointer, elements, batch)
         if failure:
             dataset.unreadable(*failure)
             return
-        holder = list_at(stream.document, pointer)
+        holder = stream.placed.get(pointer)
+        if holder is None:
+            dataset.error(f"the file changed since it was opened: no list at {pointer or 'its top'} any more")
+            return
         holder[:] = first
         recheck(dataset, stream.document)
         for note in fmt.notes(stream.document):
@@ -188,7 +198,8 @@ def _streamed_records(dataset: Dataset, stream: JsonStream, fmt: JsonFormat, rec
     yield from json_records(dataset, documents(), batch.format)
 
 
-def _with_list(document: Any, pointer: str, elements: list[Any], batch: _Batch) -> tuple[None, Any]:
-    list_at(document, pointer)[:] = elements
+def _with_list(stream: JsonStream, pointer: str, elements: list[Any], batch: _Batch) -> tuple[None, Any]:
+    """The document, its streamed list holding ``elements``."""
+    stream.placed[pointer][:] = elements
     batch.size = len(elements)
-    return None, document
+    return None, stream.document

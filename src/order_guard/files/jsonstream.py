@@ -84,6 +84,9 @@ class JsonStream:
         #: Characters of JSON text held in :attr:`document` (streamed elements not counted).
         self.held = 0
         self.document: Any = None
+        #: The streamed lists met so far, as placed (empty) in :attr:`document`, by pointer: a
+        #: reader may fill one in to hand the document on.
+        self.placed: dict[str, list[Any]] = {}
 
     @property
     def line(self) -> int:
@@ -112,7 +115,8 @@ class JsonStream:
         char = self._peek()
         self._where = (pointer, None)
         if char == "[" and pointer in self.lists:
-            place([])
+            self.placed[pointer] = []
+            place(self.placed[pointer])
             yield from self._list(pointer)
         elif char == "{" and pointer in self._on_the_way:
             members: dict[str, Any] = {}
@@ -269,12 +273,5 @@ def read_outline(text: TextIO, lists: Collection[str], limit: int, head: str = "
             raise TooLarge(stream.pointer, stream.line)
         elements.append(element.value)
     for pointer, elements in kept.items():
-        list_at(stream.document, pointer).extend(elements)
+        stream.placed[pointer].extend(elements)
     return Outline(stream.document, streamed)
-
-
-def list_at(document: Any, pointer: str) -> list[Any]:
-    """The list a streamed pointer names in :attr:`JsonStream.document`."""
-    for key in pointer.split("/")[1:]:
-        document = document[key.replace("~1", "/").replace("~0", "~")]
-    return document
