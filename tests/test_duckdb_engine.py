@@ -468,3 +468,26 @@ def test_a_duckdb_failure_while_reading_back_fails_the_run(registry, bench_files
     report = check(registry, [(None, bench_files["orders"]), (None, bench_files["shipments"])], "duckdb")
     assert not report["summary"]["complete"]
     assert any("DuckDB failed" in error["message"] for error in report["errors"]), report["errors"]
+
+
+@pytest.mark.parametrize("step", [16, 64, 1 << 16])
+def test_lines_are_read_back_by_number_as_python_numbers_them(tmp_path, monkeypatch, step):
+    import random
+
+    from order_guard.bulk import filescan
+
+    monkeypatch.setattr(filescan, "STEP", step)
+    monkeypatch.setattr(filescan, "BLOCK", step * 4)
+    rng = random.Random(step)
+    for trial in range(20):
+        lines = ["x" * rng.randint(0, 300) for _ in range(rng.randint(1, 300))]
+        newline = rng.choice([b"\n", b"\r\n"])
+        data = newline.join(line.encode() for line in lines) + rng.choice([b"", newline, newline * 3])
+        path = tmp_path / f"{trial}.txt"
+        path.write_bytes(data)
+        facts = filescan.scan(path)
+        python = data.decode().splitlines()
+        assert facts.lines == len(python) and not facts.odd()
+        wanted = sorted(rng.sample(range(1, len(lines) + 1), min(len(lines), 25)))
+        read = {number: text.decode() for number, _tag, text in filescan.LineIndex(facts).read((n, n) for n in wanted)}
+        assert read == {number: python[number - 1] for number in wanted}

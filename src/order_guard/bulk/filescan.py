@@ -106,7 +106,7 @@ class LineIndex:
         """``(number, tag, bytes)`` for each ``(number, tag)`` asked for (ascending numbers): the line
         without its break."""
         before = self.facts.newlines_before
-        cached_step, parts, end = -1, [b""], 0
+        step, data, position, passed = -1, b"", 0, 0  # the step read; where in it, after how many newlines
         with open(self.facts.path, "rb") as stream:
             for number, tag in wanted:
                 if number == 1:
@@ -114,16 +114,19 @@ class LineIndex:
                     yield number, tag, _strip(stream.readline())
                     continue
                 # the last step with fewer than number - 1 newlines before it holds the line's start
-                step = bisect.bisect_left(before, number - 1) - 1
-                if step != cached_step:
+                start_step = bisect.bisect_left(before, number - 1) - 1
+                if start_step != step:
+                    step = start_step
                     stream.seek(step * STEP)
-                    data = stream.read(2 * STEP)
-                    parts, cached_step, end = data.split(b"\n"), step, step * STEP + len(data)
-                index = number - 1 - before[step]
-                if index < len(parts) - 1:
-                    yield number, tag, _strip(parts[index])
-                else:  # the last part read: the line may run past it
-                    stream.seek(end - len(parts[-1]))
+                    data, position, passed = stream.read(STEP), 0, before[step]
+                while passed < number - 1:  # walk to the line's start, newline by newline (C-speed finds)
+                    position = data.index(b"\n", position) + 1
+                    passed += 1
+                end = data.find(b"\n", position)
+                if end >= 0:
+                    yield number, tag, _strip(data[position:end])
+                else:  # the line runs past the step
+                    stream.seek(step * STEP + position)
                     yield number, tag, _strip(stream.readline())
 
 
