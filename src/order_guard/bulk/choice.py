@@ -96,7 +96,7 @@ def _not_for_duckdb(orders: Sequence[Any], registry: Any) -> str | None:
     dataset = orders[0]
     details = dataset.details
     if getattr(dataset, "pushdown", None) is not None:
-        return "the orders come from a source that runs its own checks (a database)"
+        return "the orders come from a database, which runs the checks it can itself (see --explain)"
     if details.get("delimiter") is None or registry.formats.get(dataset.format) is None:
         return f"the orders are not a flat file ({dataset.format})"
     if details["delimiter"] != "tab":
