@@ -491,3 +491,8 @@ def test_lines_are_read_back_by_number_as_python_numbers_them(tmp_path, monkeypa
         wanted = sorted(rng.sample(range(1, len(lines) + 1), min(len(lines), 25)))
         read = {number: text.decode() for number, _tag, text in filescan.LineIndex(facts).read((n, n) for n in wanted)}
         assert read == {number: python[number - 1] for number in wanted}
+
+
+def test_a_small_memory_limit_spills_and_gives_the_same_report(registry, bench_files, monkeypatch):
+    monkeypatch.setenv("ORDER_GUARD_DUCKDB_MEMORY", "30MB")
+    same_either_way(registry, [(None, bench_files["trouble"]), (None, bench_files["shipments"])])

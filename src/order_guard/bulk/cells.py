@@ -174,6 +174,5 @@ def scan_sql(plan: FilePlan, source: str, kept: Collection[tuple[bool, str]], en
     inner += [column(i) for i in sorted({i for cell in plan.cells for i in cell.sources
                                          if (cell.item, cell.field) in kept})]
     outer = [KEY, f"hash({KEY}) AS {HASH}", f"(og_odd OR {KEY} IS NULL) AS {UNSURE}"]
-    outer += [f"{_value(cell, enumerated) if (cell.item, cell.field) in kept else 'NULL'} AS {cell.name}"
-              for cell in plan.cells]
+    outer += [f"{_value(cell, enumerated)} AS {cell.name}" for cell in plan.cells if (cell.item, cell.field) in kept]
     return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"

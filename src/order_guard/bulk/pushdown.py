@@ -24,6 +24,7 @@ vouched for by DuckDB: it is counted (:meth:`count`) and clean by construction.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,6 +52,8 @@ from order_guard.types import FlatFormat
 
 #: Rows fetched from DuckDB at a time.
 BATCH = 10_000
+#: DuckDB's memory limit (its own notation: 1GB, 500MB), and the variable that overrides it.
+MEMORY, MEMORY_VARIABLE = "1GB", "ORDER_GUARD_DUCKDB_MEMORY"
 
 
 class FilePushdown:
@@ -102,20 +105,18 @@ class FilePushdown:
         except ValueError as err:
             raise CannotPush(str(err)) from None
         self.key_index = plan.key.sources[0]
-        layout = plan.layout()
-        base = sa.table(VIEW, *[sa.column(name) for name in
-                                ("og_row", cells.KEY, cells.HASH, cells.UNSURE, *[cell.name for cell in plan.cells],
-                                 *[f"{column.name}_c" for name, column in layout.columns.items()
-                                   if name in layout.enumerated()])])
-        table = self.table = self._table(base, plan, datasets)
+        sketch = self._table(self._view(plan, None), plan, datasets)
         used: set[str] = set()  # the fields the checks read: og_rows keeps their values
         for check in checks:
-            compile_check(check, operators, as_of, RowScope(table, base, used))
+            compile_check(check, operators, as_of, RowScope(sketch, sketch.base, used))
         kept = self._kept(used)
+        pairs = {(False, name) for name in kept} | {(True, name) for name in sketch.items_read}
+        base = self._view(plan, pairs)
+        table = self.table = self._table(base, plan, datasets)
         with ThreadPoolExecutor(1) as pool:  # the file is hashed and indexed beside DuckDB's scan
             scanning = pool.submit(scan, path)
             self._connect()
-            self._load_rows(path, plan, kept, table)
+            self._load_rows(path, plan, pairs)
             self.facts = scanning.result()
         self._check_numbering()
         self.dataset.sha256 = self.facts.sha256
@@ -140,6 +141,16 @@ class FilePushdown:
         statement = (f"DuckDB read {self.total:,} rows of {path.name}; {self.subset:,} of them are read back "
                      "and checked in Python")
         return Plan(set(range(len(checks))), notes, statement)
+
+    @staticmethod
+    def _view(plan: cells.FilePlan, kept: set[tuple[bool, str]] | None) -> Any:
+        """og_canon's columns: the order id, its hash, whether unsure, the ``kept`` fields (all: None)
+        and statuses and channels as mapped."""
+        layout = plan.layout()
+        names = [cell.name for cell in plan.cells if kept is None or (cell.item, cell.field) in kept]
+        names += [f"{column.name}_c" for name, column in layout.columns.items()
+                  if name in layout.enumerated() and column.name in names]
+        return sa.table(VIEW, *[sa.column(name) for name in ("og_row", cells.KEY, cells.HASH, cells.UNSURE, *names)])
 
     def _table(self, base: Any, plan: cells.FilePlan, datasets: Sequence[Dataset]) -> CanonicalRows:
         table = CanonicalRows(base, plan.layout())
@@ -185,9 +196,11 @@ class FilePushdown:
         import duckdb
 
         self.directory = tempfile.mkdtemp(prefix="order-guard-duckdb-")
+        # og_rows holds about 85 bytes a row; past the limit DuckDB spills to the run's temporary
+        # directory (10M rows: 0.7 GB at most with 500MB, 10% slower than 1.7 GB in memory).
         self.connection = duckdb.connect(":memory:", config={
             "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-            "temp_directory": self.directory})
+            "temp_directory": self.directory, "memory_limit": os.environ.get(MEMORY_VARIABLE, MEMORY)})
         self.connection.execute("SET TimeZone = 'UTC'")  # a date without an offset is UTC, as in Python
 
     def _kept(self, used: set[str]) -> set[str]:
@@ -198,7 +211,7 @@ class FilePushdown:
             fields.add("status")
         return fields
 
-    def _load_rows(self, path: Path, plan: cells.FilePlan, kept: set[str], table: CanonicalRows) -> None:
+    def _load_rows(self, path: Path, plan: cells.FilePlan, kept: set[tuple[bool, str]]) -> None:
         """og_rows: one row per file row below the header, in the file's order (its row id)."""
         width = plan.width
         columns = ", ".join(f"'{cells.column(i)}': 'VARCHAR'" for i in range(width)) + ", 'og_extra': 'VARCHAR'"
@@ -207,8 +220,7 @@ class FilePushdown:
         source = (f"read_csv('{link}', delim = '\t', quote = '', escape = '', header = true, "
                   f"skip = {self.preamble}, auto_detect = false, columns = {{{columns}}}, null_padding = true, "
                   f"strict_mode = false, nullstr = '{cells.NULL_MARK}', compression = 'none')")
-        pairs = {(False, name) for name in kept} | {(True, name) for name in table.items_read}
-        sql = cells.scan_sql(plan, source, pairs, table.layout.enumerated())
+        sql = cells.scan_sql(plan, source, kept, plan.layout().enumerated())
         self.connection.execute(f"CREATE TABLE og_rows AS {sql}")
         self.total = self.connection.execute("SELECT count(*) FROM og_rows").fetchone()[0]
 
