@@ -493,6 +493,10 @@ def test_lines_are_read_back_by_number_as_python_numbers_them(tmp_path, monkeypa
         assert read == {number: python[number - 1] for number in wanted}
 
 
-def test_a_small_memory_limit_spills_and_gives_the_same_report(registry, bench_files, monkeypatch):
-    monkeypatch.setenv("ORDER_GUARD_DUCKDB_MEMORY", "30MB")
-    same_either_way(registry, [(None, bench_files["trouble"]), (None, bench_files["shipments"])])
+def test_the_memory_limit_is_duckdb_s_and_running_out_streams_the_file(registry, bench_files, monkeypatch):
+    inputs = [(None, bench_files["trouble"]), (None, bench_files["shipments"])]
+    monkeypatch.setenv("ORDER_GUARD_DUCKDB_MEMORY", "200MB")
+    same_either_way(registry, inputs)
+    monkeypatch.setenv("ORDER_GUARD_DUCKDB_MEMORY", "10MB")  # too little even for DuckDB's read buffers
+    report = same_either_way(registry, inputs, duckdb_runs=False)
+    assert "Out of Memory" in report["engine"]["reason"] and report["engine"]["used"] == "streaming"
