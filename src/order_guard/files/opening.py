@@ -7,7 +7,6 @@ computed while the file is read, so evidence costs no second pass.
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import io
 import re
@@ -100,6 +99,8 @@ def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
     stream: BinaryIO = io.BufferedReader(hasher)
     compressed = stream.peek(2)[:2] == _GZIP_MAGIC
     if compressed:
+        import gzip  # here: most files are not compressed, and a gate should not pay for the module
+
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
     try:
         sample = stream.read(SAMPLE_BYTES)
@@ -120,7 +121,11 @@ def _raw_stream(path: Path) -> BinaryIO:
     """The file's bytes, decompressed if gzip (``gzip.open`` closes the file it opened)."""
     with open(path, "rb") as probe:
         compressed = probe.read(2) == _GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else open(path, "rb")  # type: ignore[return-value]
+    if not compressed:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    import gzip
+
+    return gzip.open(path, "rb")  # type: ignore[return-value]
 
 
 def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
@@ -182,9 +187,10 @@ def scan_text(path: Path) -> TextScan:
                     data = err.object
                     scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
                                      bytes(data[max(0, err.start - 2000): err.start + 2000]))
-            for pattern, name in ((_UTF8_MULTIBYTE, "utf8_line"), (_NOT_CP1252, "not_cp1252_line")):
-                if getattr(scan, name) is None and (match := pattern.search(block)):
-                    setattr(scan, name, newlines + block[: match.start()].count(b"\n") + 1)
+            if not block.isascii():  # ASCII (the common case, tested in C) holds neither: no search
+                for pattern, name in ((_UTF8_MULTIBYTE, "utf8_line"), (_NOT_CP1252, "not_cp1252_line")):
+                    if getattr(scan, name) is None and (match := pattern.search(block)):
+                        setattr(scan, name, newlines + block[: match.start()].count(b"\n") + 1)
             newlines += block.count(b"\n")
         if scan.not_utf8 is None:
             try:
