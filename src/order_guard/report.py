@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from order_guard import __version__
 from order_guard.baseline import apply_baseline
-from order_guard.engine import RunResult
+from order_guard.engine import Finding, RunResult
 from order_guard.errors import ExitCode
 from order_guard.redaction import json_value
 from order_guard.rulelang.model import SEVERITY_RANK, Pack
@@ -77,11 +77,7 @@ class Report:
 def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver] = (),
                  baseline: tuple[set, str] | None = None) -> Report:
     """The report of a run, with waivers and a baseline applied (see ``waivers``, ``baseline``)."""
-    pairs = sorted(
-        ((f.subject, _finding(f)) for f in result.findings),
-        key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
-                          pair[1]["location"]["line"] or 0, pair[0]),
-    )
+    pairs = ordered_findings(result.findings)
     findings = [finding for _, finding in pairs]
     errors = [_error(error) for dataset in result.datasets for error in dataset.errors]
     errors += [_error(error) for error in result.rule_errors]
@@ -145,6 +141,15 @@ def _apply_waivers(pairs: list, waivers: Sequence[Waiver], as_of) -> list[dict[s
     from order_guard.waivers import apply_waivers  # here: waivers read YAML; most gate runs have none
 
     return apply_waivers(pairs, list(waivers), as_of)
+
+
+def ordered_findings(findings: Iterable[Finding]) -> list[tuple[str, dict[str, Any]]]:
+    """``(subject as read, finding as reported)`` pairs, most severe first: the order of every report."""
+    return sorted(
+        ((f.subject, _finding(f)) for f in findings),
+        key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
+                          pair[1]["location"]["line"] or 0, pair[0]),
+    )
 
 
 def _error(error) -> dict[str, Any]:

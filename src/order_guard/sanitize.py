@@ -25,7 +25,10 @@ _NUMBER_LIKE = re.compile(r"^[+-][\d\s().,/+-]*$")
 
 def safe_text(value: str) -> str:
     """``value`` with control characters shown as ``?`` and a formula start defused with ``'``."""
-    text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
+    if value.isascii() and value.isprintable():  # the common case: nothing to replace
+        text = value
+    else:
+        text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
     if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
         return "'" + text
     return text
