@@ -46,14 +46,13 @@ class Guard:
     def gate(self, datasets: Mapping[str, Iterable] | None = None, as_of: datetime | None = None,
              rules: Sequence[str] = ()) -> OrderGate:
         """Load ``datasets`` (all but orders) once, to check orders one at a time (``gate.check(order)``)."""
-        when = as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
-        return OrderGate(self._chosen(rules), self.registry.operators, when, datasets or {})
+        return OrderGate(self._chosen(rules), self.registry.operators, self._when(as_of), datasets or {})
 
     def report(self, orders: Iterable[Mapping[str, Any]] = (), datasets: Mapping[str, Iterable] | None = None,
                as_of: datetime | None = None, rules: Sequence[str] = ()) -> Report:
         """The full report (as ``--format json`` would write it) for these records."""
         chosen = self._chosen(rules)
-        when = as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
+        when = self._when(as_of)
         inputs = [memory_dataset("orders", list(orders), "<orders>")]
         for kind, records in (datasets or {}).items():
             kind = kind.replace("_", "-")
@@ -62,6 +61,9 @@ class Guard:
             inputs.append(memory_dataset(kind, list(records), f"<{kind}>"))
         result = Engine(chosen, self.registry.operators, when, Redactor()).run(inputs)
         return build_report(result, self.packs)
+
+    def _when(self, as_of: datetime | None) -> datetime:
+        return as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
 
     def _chosen(self, rules: Sequence[str]) -> list[Rule]:
         """The rules named (by id or name), or all of them."""
