@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from order_guard.guard import Guard
 from order_guard.rulelang import compiler
 
-AS_OF = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 ORDERS = [
     {"order_id": "405-0000001-0000001", "status": "Pending", "purchase_date": "2026-11-25T10:00:00Z"},
@@ -90,7 +90,7 @@ def test_the_gate_compiles_and_loads_nothing_per_order(guard, monkeypatch):
 def test_rules_and_as_of_choose_what_runs(guard):
     only = guard.gate(DATASETS, rules=["AMZ-PEND-008"])
     assert [f["rule_id"] for f in only.check(ORDERS[1])] == ["AMZ-PEND-008"]
-    earlier = guard.gate(DATASETS, as_of=datetime(2026, 10, 2, tzinfo=timezone.utc), rules=["pending-too-long"])
+    earlier = guard.gate(DATASETS, as_of=datetime(2026, 10, 2, tzinfo=UTC), rules=["pending-too-long"])
     assert earlier.check(ORDERS[1]) == []
     with pytest.raises(ValueError, match="unknown rule"):
         guard.gate(DATASETS, rules=["AMZ-PEND-01"])
