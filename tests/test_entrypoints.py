@@ -82,7 +82,15 @@ def test_an_installed_plugin_is_found_and_a_removed_one_forgotten(cache, site, s
     _tick(site)
     assert installed_entry_points(GROUP) == []
     assert installed_entry_points(GROUP) == []
-    assert len(scans) == 3  # one per change of what is installed, none for the repeat
+    assert len(scans) == 2  # before and with the install; after it is as before, already cached
+
+
+def test_a_folder_receiving_other_files_keeps_its_cache(cache, site, scans):
+    installed_entry_points(GROUP)
+    (site / "orders-2026-11-26.json").write_text("[]")  # a working directory on sys.path, say
+    _tick(site)
+    installed_entry_points(GROUP)
+    assert len(scans) == 1
 
 
 def test_entry_points_edited_in_place_are_seen(cache, site):

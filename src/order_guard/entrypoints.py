@@ -4,8 +4,8 @@ Importing ``importlib.metadata`` and reading every installed distribution's
 metadata costs a gate more than checking its parcel, so the entry points of a
 group are cached under a fingerprint of everything that scan reads: each
 ``sys.path`` entry and, in each folder, every ``*.dist-info`` and ``*.egg-info``
-with the size and time of its ``entry_points.txt``. Installing, removing or
-upgrading a distribution (or editing its entry points) changes the fingerprint,
+with its time and the size and time of its ``entry_points.txt``. Installing,
+removing or upgrading a distribution (or editing its entry points) changes the fingerprint,
 so a new or removed plugin is never missed; an unchanged one is found again
 without the scan. A fingerprint holding a time of the last few seconds is not
 stored: a change within the file system's time resolution could go unseen.
@@ -98,10 +98,13 @@ def _fingerprint() -> tuple[str, int] | None:
         except OSError:
             parts.append(f"{entry}\0-")
             continue
-        newest = max(newest, stat.st_mtime_ns)
-        parts.append(f"{entry}\0{stat.st_mtime_ns}\0{stat.st_size}")
-        if not os.path.isdir(folder):
-            continue  # a zip file: its size and time stand for its contents
+        if not os.path.isdir(folder):  # a zip file: its size and time stand for its contents
+            newest = max(newest, stat.st_mtime_ns)
+            parts.append(f"{entry}\0{stat.st_mtime_ns}\0{stat.st_size}")
+            continue
+        # A folder stands for its metadata entries alone: its own time changes with every file
+        # written to it (a working directory receiving data files), which no scan would see.
+        parts.append(entry)
         try:
             children = sorted(os.scandir(folder), key=lambda child: child.name)
         except OSError:
