@@ -7,7 +7,9 @@ version, rule-file schema and operator code are unchanged is read back from
 here instead: the pack as the loader built it (:mod:`order_guard.rulelang.model`),
 lines included, so errors found later still name them. Only files without a
 single problem are stored. Entries are JSON (data, never code) behind a digest
-(:mod:`order_guard.cachefiles`); a damaged or foreign one is a miss.
+(:mod:`order_guard.cachefiles`); a damaged or foreign one is a miss. The digest guards
+against damage, not against someone who may write to the cache folder (who could as
+well edit the rule files): keep the folder as private as the packs.
 """
 
 from __future__ import annotations
