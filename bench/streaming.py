@@ -1,6 +1,7 @@
 """Streaming engine benchmark: order-guard against baselines measured in the same run.
 
-    python bench/streaming.py                 # 100k and 1M orders (about two minutes)
+    python bench/streaming.py                 # 10k, 100k and 1M orders (a few minutes)
+    python bench/streaming.py --big           # and 10M orders (a 4.8 GB file; long)
     python bench/streaming.py --sizes 10000 100000 --repeat 3
 
 For each size it generates (once, cached in --data) an All Orders report, an Unshipped Orders
@@ -9,7 +10,8 @@ report and a shipping-confirmation file, then times, as the median of --repeat r
 * floor      - a bare ``csv.reader`` pass over the All Orders file (parsing only)
 * dictreader - a careful hand-written ``csv.DictReader`` loop doing the same Pending checks
 * jsonschema - per-row ``jsonschema`` validation of the same checks (a schema-first tool)
-* order-guard - the full Amazon pack over the three files, in-process (``run_check``)
+* order-guard - the full Amazon pack over the three files, in-process (``run_check``), and the
+  same with ``--jobs`` processes (2 by default)
 
 and, in a child process each, order-guard's peak memory. It prints the ratios against the
 targets of issue 6; absolute times on a shared machine mean little.
@@ -76,13 +78,25 @@ def dictreader(paths: dict[str, Path]) -> int:
 
 
 def jsonschema_rows(paths: dict[str, Path], limit: int) -> float:
-    """Seconds per row of per-row jsonschema validation of a Pending check (measured on ``limit`` rows)."""
+    """Seconds per row of per-row jsonschema validation of the pack's row-level checks, as far as
+    JSON Schema can say them (no look-ups into other files), measured on ``limit`` rows."""
     import jsonschema
 
-    schema = {"type": "object", "properties": {"order-status": {"type": "string"}},
-              "if": {"properties": {"order-status": {"pattern": "^Pending"}}},
-              "then": {"properties": {"fulfillment-channel": {"not": {"enum": ["Amazon", "AFN"]}},
-                                      "order-status": {"not": {"const": "Shipped"}}}}}
+    pending = {"properties": {"order-status": {"pattern": "^Pending"}}}
+    empty = {"maxLength": 0}
+    schema = {"type": "object", "required": ["amazon-order-id", "order-status"], "allOf": [
+        # never shipped while Pending
+        {"if": pending, "then": {"properties": {"item-status": {"not": {"const": "Shipped"}}}}},
+        # no address or buyer contact while Pending
+        {"if": pending, "then": {"properties": {name: empty for name in (
+            "ship-address-1", "ship-address-2", "ship-address-3", "recipient-name", "buyer-email", "buyer-name",
+            "buyer-phone-number", "ship-phone-number")}}},
+        # FBA orders are Amazon's to ship
+        {"if": pending, "then": {"properties": {"fulfillment-channel": {"not": {"enum": ["Amazon", "AFN"]}}}}},
+        # a status Amazon publishes
+        {"properties": {"order-status": {"pattern": "^(Pending|Unshipped|PartiallyShipped|Shipped|Shipping|"
+                                                    "Cancell?ed|InvoiceUnconfirmed|Unfulfillable)"}}},
+    ]}
     validator = jsonschema.Draft202012Validator(schema)
     start = time.perf_counter()
     with open(paths["orders"], newline="", encoding="utf-8") as stream:
@@ -94,13 +108,13 @@ def jsonschema_rows(paths: dict[str, Path], limit: int) -> float:
     return (time.perf_counter() - start) / limit
 
 
-def order_guard(paths: dict[str, Path]) -> dict:
+def order_guard(paths: dict[str, Path], jobs: int = 1) -> dict:
     from order_guard.canonical import parse_datetime
     from order_guard.checking import CheckRequest, run_check
     from order_guard.datasets import DatasetRequest
 
     request = CheckRequest(datasets=[DatasetRequest(str(path)) for path in paths.values()],
-                           as_of=parse_datetime(AS_OF))
+                           as_of=parse_datetime(AS_OF), jobs=jobs)
     report, _ = run_check(request)
     return report.summary
 
@@ -130,35 +144,50 @@ def verdict(value: float, target: str, ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--big", action="store_true", help="add 10,000,000 orders (a 4.8 GB file; one run)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the --jobs line (default 2)")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "og-bench")
     args = parser.parse_args()
     os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # measure the core, not whatever else is installed
+    sizes = args.sizes + ([10_000_000] if args.big else [])
     print(f"# streaming benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores\n")
-    memory = {}
-    for size in args.sizes:
+    curve = []
+    for size in sizes:
+        repeat = 1 if size >= 10_000_000 else args.repeat
         paths = paths_for(size, args.data)
-        t_floor, rows = timed(floor, paths, repeat=args.repeat)
-        t_dict, _ = timed(dictreader, paths, repeat=args.repeat)
-        t_og, summary = timed(order_guard, paths, repeat=args.repeat)
+        t_floor, rows = timed(floor, paths, repeat=repeat)
+        t_dict, _ = timed(dictreader, paths, repeat=repeat)
+        t_og, summary = timed(order_guard, paths, repeat=repeat)
+        t_jobs, parallel_summary = timed(order_guard, paths, args.jobs, repeat=repeat)
+        if parallel_summary != summary:
+            raise SystemExit(f"--jobs {args.jobs} found differently: {parallel_summary} vs {summary}")
         per_row_schema = jsonschema_rows(paths, min(size, 20_000))
         t_schema = per_row_schema * (rows - 1)
-        memory[size] = peak_memory_mb(paths)
+        memory = peak_memory_mb(paths)
+        curve.append((size, t_og, t_jobs, memory))
         print(f"## {size:,} orders ({paths['orders'].stat().st_size / 1e6:.0f} MB; "
-              f"{summary['records_read']:,} records read, {summary['findings']:,} findings)\n")
+              f"{summary['records_read']:,} records read, {summary['findings']:,} findings; median of {repeat})\n")
         print(f"  rows/s: floor {rows / t_floor:,.0f}; dictreader {rows / t_dict:,.0f}; "
-              f"order-guard {rows / t_og:,.0f}; jsonschema {1 / per_row_schema:,.0f}")
+              f"order-guard {rows / t_og:,.0f}; --jobs {args.jobs} {rows / t_jobs:,.0f}; "
+              f"jsonschema {1 / per_row_schema:,.0f}")
         print(f"  order-guard / floor       {verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0)}")
         print(f"  order-guard / dictreader  {verdict(t_og / t_dict, '< 1.0', t_og < t_dict)}")
         print(f"  jsonschema / order-guard  {verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20)}")
-        print(f"  peak memory (MB)          {verdict(memory[size], '<= 60', memory[size] <= 60)}\n")
-    if len(memory) > 1:
-        small, big = min(memory), max(memory)
-        ratio = memory[big] / memory[small]
-        print(f"memory {big:,} / {small:,} orders     {verdict(ratio, '<= 1.2', ratio <= 1.2)}")
-    print(json.dumps({"memory_mb": memory}))
+        print(f"  --jobs {args.jobs} speed-up         {verdict(t_og / t_jobs, '>= 1.6', t_og / t_jobs >= 1.6)}")
+        print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60)}\n")
+    print("## scaling (streaming engine)\n")
+    print("| orders | seconds | µs per order | seconds, --jobs %d | peak MB |" % args.jobs)
+    print("|---|---|---|---|---|")
+    for size, t_og, t_jobs, memory in curve:
+        print(f"| {size:,} | {t_og:.2f} | {t_og / size * 1e6:.1f} | {t_jobs:.2f} | {memory:.1f} |")
+    memory_by_size = {size: memory for size, _, _, memory in curve}
+    if 100_000 in memory_by_size and 1_000_000 in memory_by_size:
+        ratio = memory_by_size[1_000_000] / memory_by_size[100_000]
+        print(f"\nmemory 1,000,000 / 100,000 orders   {verdict(ratio, '<= 1.2', ratio <= 1.2)}")
+    print(json.dumps({"memory_mb": memory_by_size}))
 
 
 if __name__ == "__main__":

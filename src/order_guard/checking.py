@@ -37,6 +37,8 @@ class CheckRequest:
     on_dataset: Callable[[Dataset], None] = field(default=lambda dataset: None)
     #: Called once the checks ran, with where each rule ran per dataset (pushed down or streamed).
     on_explain: Callable[[list], None] | None = None
+    #: Processes a large flat orders file may be read by (``--jobs``).
+    jobs: int = 1
 
 
 def load_registry(plugins: Iterable[str] = (), disabled: Iterable[str] = ()) -> Registry:
@@ -88,7 +90,7 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     datasets = open_datasets(request.datasets, registry)
     for dataset in datasets:
         request.on_dataset(dataset)
-    engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data))
+    engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data), jobs=request.jobs)
     result = engine.run(datasets)
     if request.on_explain is not None:
         request.on_explain(result.explain)

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the report to PATH (repeatable)")
     check.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails the run (default high)")
     check.add_argument("--as-of", metavar="ISO-8601", help="the time rules measure ages against (default now)")
+    check.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                       help="read a large tab-separated orders file in N processes (same report; default 1)")
     check.add_argument("--config", metavar="FILE", help="configuration file (default ./order-guard.yaml)")
     check.add_argument("--encoding", help="text encoding of the data files (default: detected)")
     check.add_argument("--show-buyer-data", action="store_true", help="show buyer names, addresses, e-mails, phones")
@@ -149,3 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)

@@ -12,13 +12,16 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from order_guard.canonical import normalize
+from order_guard.canonical import KEY_FIELD, normalize
 from order_guard.errors import UnreadableRecord
 from order_guard.files.flat import FlatReader
 from order_guard.rowreader import row_reader
 from order_guard.types import FlatFormat, JsonFormat
+
+if TYPE_CHECKING:
+    from order_guard.relevance import Relevance
 
 #: Errors kept per dataset; the rest are counted, so a broken file cannot exhaust memory.
 MAX_KEPT_ERRORS = 1000
@@ -69,6 +72,16 @@ class Dataset:
     warnings: list[ReadError] = field(default_factory=list)
     #: The fields the run's checks read (set by the engine); a source may skip the rest.
     wanted_fields: set[str] | None = None
+    #: Which records can matter to the run (set by the engine for the streamed orders): a flat
+    #: source skips rows that cannot, without reading them, and counts them here.
+    relevance: Relevance | None = None
+    #: Rows read and skipped because no check could fail on them: checked, by the engine's count.
+    records_skipped: int = 0
+    #: ``count -> (sha256, parts)``: the same input as datasets over consecutive parts, for
+    #: reading in several processes (``--jobs``); None where a source cannot cut it exactly.
+    parts: Callable[[int], tuple[str, list[Dataset]] | None] | None = None
+    #: When a set, every record key read goes in it (a part tells which orders it held).
+    seen_keys: set[str] | None = None
 
     def records(self) -> Iterator[dict[str, Any]]:
         return self.read_records(self)
@@ -113,20 +126,50 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
     sum_plan = [(target, [position[name] for name in headers if name in position])
                 for target, headers in fmt.sums.items() if wanted is None or target in wanted]
     read = row_reader(fmt.kind, record_plan, item_plan, sum_plan)
+    skippable = None
+    # Only rows of text cells are skimmed (a database source's rows hold typed values).
+    if dataset.relevance is not None and isinstance(reader, FlatReader):
+        from order_guard.skimming import row_skipper
+
+        skippable = row_skipper(dataset.relevance, fmt.kind, fmt.group_rows, record_plan, item_plan, sum_plan,
+                                reader.invisible_seen)
+    key_index = dict(record_plan).get(KEY_FIELD[fmt.kind])
     pending: dict[str, Any] | None = None
+    skipped: str | None = None  # the order id (cell) of the order being skipped, row by row
+    seen = dataset.seen_keys
     try:
         for row in reader.rows():
             line = reader.line
             if len(row) != width:
                 dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line)
                 continue
+            if skippable is not None:
+                cell = row[key_index]
+                if cell == skipped and skippable(row, decided=True):  # more of an order no check needs
+                    dataset.records_read += 1
+                    dataset.records_skipped += 1
+                    continue
+                if not (pending is not None and cell == pending["order_id"]) and skippable(row):
+                    dataset.records_read += 1
+                    dataset.records_skipped += 1
+                    if seen is not None:
+                        seen.add(cell)
+                    if fmt.group_rows:
+                        skipped = cell
+                        if pending is not None:
+                            yield pending
+                            pending = None
+                    continue
             try:
                 record = read(row)
             except UnreadableRecord as err:
                 dataset.unreadable(err.message, line)
                 continue
+            skipped = None
             dataset.records_read += 1
             record["_line"] = line
+            if seen is not None:
+                seen.add(record[KEY_FIELD[fmt.kind]])
             if not fmt.group_rows:
                 yield record
             elif pending is not None and pending["order_id"] == record["order_id"]:

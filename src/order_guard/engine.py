@@ -9,17 +9,19 @@ of those datasets run after the stream, using what it collected: aggregates
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from order_guard import pushdown
+from order_guard import parallel, pushdown
 from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, ReadError
 from order_guard.lookups import Aggregate, Links
 from order_guard.redaction import Redactor
+from order_guard.relevance import Relevance
 from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate, placeholders
 from order_guard.rulelang.model import Check, Rule
 from order_guard.types import Operator
@@ -146,8 +148,10 @@ class Engine:
     """One run of compiled rules over a set of datasets."""
 
     def __init__(self, rules: Iterable[Rule], operators: Mapping[str, Operator], as_of: datetime,
-                 redactor: Redactor):
+                 redactor: Redactor, jobs: int = 1):
         self.rules = list(rules)
+        #: Processes the streamed orders may be read by (``parallel.py``).
+        self.jobs = jobs
         self.operators = operators
         self.as_of = as_of
         self.redactor = redactor
@@ -196,11 +200,16 @@ class Engine:
             for dataset, _, on, requester, _ in self.links.indexes if dataset == STREAMED
         }
         snapshots = _Snapshots(self.links.aggregates_over(STREAMED, present))
+        # ORDER_GUARD_READ_EVERY_ROW=1 reads rows that cannot matter too (same report, slower: a cross-check).
+        every_row = bool(os.environ.get("ORDER_GUARD_READ_EVERY_ROW"))
+        relevance = None if every_row else self._relevance(wanted, snapshots, present)
         for dataset in datasets:
             if dataset.kind == STREAMED:
                 feeds = self.links.index_feeders(STREAMED, wanted, present)
-                if not pushdown.run(self, dataset, datasets, wanted, feeds, snapshots, result):
-                    self._stream_orders(dataset, feeds, snapshots, result)
+                if not pushdown.run(self, dataset, datasets, wanted, feeds, snapshots, result) and \
+                        not parallel.stream(self, dataset, feeds, snapshots, result, relevance):
+                    self._stream_orders(dataset, feeds, snapshots, result, relevance)
+                result.records_checked += dataset.records_skipped  # rows no check needed: checked
         result.findings.extend(finding for findings in snapshots.findings.values() for finding in findings.values())
         seen: dict[tuple[str, str], Finding] = {}
         for kind, items in loaded.items():
@@ -232,8 +241,9 @@ class Engine:
         return loaded
 
     def _stream_orders(self, dataset: Dataset, feeds: list[Callable[[dict], None]], snapshots: _Snapshots,
-                       result: RunResult) -> None:
+                       result: RunResult, relevance: Relevance | None = None) -> None:
         checks = self.checks.get(STREAMED, [])
+        dataset.relevance = relevance
         for record in dataset.records():
             result.records_checked += record.get("_rows", 1)
             record["_path"] = dataset.location
@@ -242,6 +252,27 @@ class Engine:
             for feed in feeds:
                 feed(record)
             snapshots.keep(record, self._check(checks, dataset, record, result))
+
+    def _relevance(self, wanted: Mapping[str, set], snapshots: _Snapshots, present: set[str]) -> Relevance | None:
+        """Which streamed records can matter: a check may fail on it, an aggregate may count it,
+        an index wants its key, or an earlier snapshot of its order was kept."""
+        conditions = [(compiled.check.when, compiled.check.fail_if) for compiled in self.checks.get(STREAMED, [])]
+        conditions += [(aggregate.spec.get("where"), None)
+                       for aggregate in self.links.aggregates_over(STREAMED, present)]
+        keys: list[tuple[str, Container]] = [("order_id", snapshots.versions)]
+        for dataset, key, on, requester, _table in self.links.indexes:
+            if dataset == STREAMED and requester in present:
+                if wanted.get(f"{requester}.{on}") is None:
+                    return None  # an index of every order: every record matters
+                keys.append((key, wanted[f"{requester}.{on}"]))
+
+        def table(dataset: str, key: str, on: str) -> Container | None:
+            # Look-up indexes of the other datasets are full before the stream starts.
+            return next((table for index_of, index_key, index_on, requester, table in self.links.indexes
+                         if (index_of, index_key, index_on, requester) == (dataset, key, on, STREAMED)
+                         and dataset != STREAMED), None)
+
+        return Relevance.derive(STREAMED, conditions, self.operators, self.as_of, table, keys)
 
     def _missing_items(self, present: set[str], result: RunResult) -> None:
         """An aggregate over items that met an order without items cannot be trusted: say so."""

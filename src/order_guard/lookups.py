@@ -62,6 +62,18 @@ class Aggregate:
                 shares[key] = (total, source)
         return True
 
+    def share(self) -> tuple[dict, dict, list]:
+        """What was fed so far, to carry to another process (``parallel.py``)."""
+        return dict(self.table), self._by_order, self.missing_items
+
+    def absorb(self, share: tuple[dict, dict, list]) -> None:
+        """Add a share fed elsewhere from other orders (no order in both)."""
+        table, by_order, missing = share
+        for group, amount in table.items():
+            self.table[group] += amount
+        self._by_order.update(by_order)
+        self.missing_items.extend(missing)
+
     def retract(self, order: Any) -> None:
         """Forget what ``order`` added: a newer snapshot of it is about to be fed."""
         for (group, _), (amount, _source) in self._by_order.pop(order, {}).items():

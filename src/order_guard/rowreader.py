@@ -21,6 +21,7 @@ from order_guard.canonical import (
     KEY_FIELD,
     TEXT,
     canonical_channel,
+    canonical_status,
     canonicalise_order,
     parse_bool,
     parse_datetime,
@@ -30,7 +31,7 @@ from order_guard.canonical import (
 from order_guard.errors import UnreadableRecord
 
 #: How a text cell is read for each converter: None keeps the text (flat files hold only text).
-_FROM_TEXT: dict[Callable[[Any], Any], Callable[[str], Any] | None] = {
+FROM_TEXT: dict[Callable[[Any], Any], Callable[[str], Any] | None] = {
     TEXT: None, DATETIME: parse_datetime, INT: parse_int, DECIMAL: parse_decimal, BOOL: parse_bool,
 }
 
@@ -49,8 +50,8 @@ def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tup
     becomes which field, and how it is read, is made once per file instead of once per cell.
     ``columns`` and ``item_columns`` are ``(field, cell index)``; ``sums`` adds cells up."""
     fields = FIELDS[kind]
-    steps = [(name, index, _FROM_TEXT.get(fields[name]) if name in fields else None) for name, index in columns]
-    item_steps = [(name, index, _FROM_TEXT.get(ITEM_FIELDS[name]) if name in ITEM_FIELDS else None)
+    steps = [(name, index, FROM_TEXT.get(fields[name]) if name in fields else None) for name, index in columns]
+    item_steps = [(name, index, FROM_TEXT.get(ITEM_FIELDS[name]) if name in ITEM_FIELDS else None)
                   for name, index in item_columns]
     key = KEY_FIELD[kind]
     orders, inventory = kind == "orders", kind == "inventory"
@@ -93,5 +94,35 @@ def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tup
         elif inventory and record.get("fulfillment_channel") is not None:
             record["fulfillment_channel"] = canonical_channel(record["fulfillment_channel"])
         return record
+
+    return read
+
+
+def cell_reader(kind: str, name: str) -> Callable[[str], Any]:
+    """How one cell of field ``name`` becomes its canonical value, exactly as :func:`row_reader`
+    reads it (blank -> None, statuses and channels canonical); raises ``UnreadableRecord``
+    where the row reader would make the record unreadable. For deciding from single cells
+    whether a record can matter (:mod:`order_guard.relevance`) without reading the row."""
+    fields = FIELDS[kind]
+    parse = FROM_TEXT.get(fields[name]) if name in fields else None
+    canonical = None
+    if name == "status" and kind == "orders":
+        canonical = canonical_status
+    elif name == "fulfillment_channel" and kind in ("orders", "inventory"):
+        canonical = canonical_channel
+
+    def read(value: str) -> Any:
+        if not value or value.isspace():
+            return None
+        if parse is not None:
+            try:
+                return parse(value)
+            except ValueError as err:
+                raise UnreadableRecord(f"field {name}: {err}") from None
+        if "\x00" in value or "\ufeff" in value:
+            value = _invisible(value, "field", name)
+            if value is None:
+                return None
+        return canonical(value) if canonical is not None else value
 
     return read

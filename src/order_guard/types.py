@@ -118,6 +118,11 @@ class JsonFormat:
     description: str = ""
     #: Warnings about a whole document (a page that says more pages exist).
     notes: Callable[[Any], list[str]] = field(default=lambda document: [])
+    #: JSON pointers of lists (``""`` for a top-level list, ``"/payload/Orders"``) whose
+    #: elements ``extract`` reads each on its own: a record comes from one element only, and
+    #: its pointer starts with the element's. A big document is read there one element at a
+    #: time; one of this format that is big elsewhere is read whole, up to a limit.
+    streams: tuple[str, ...] = ()
     container: str = field(default="json", init=False)
 
     def __post_init__(self) -> None:

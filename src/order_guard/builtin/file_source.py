@@ -11,12 +11,14 @@ it and exits 3.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from order_guard import hookimpl
+from order_guard.builtin import json_documents
+from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_records
 from order_guard.detection import detect_flat_format, detect_json_format
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
@@ -27,11 +29,17 @@ from order_guard.files.opening import (
     first_undecodable,
     legacy_encoding,
     open_data_file,
+    open_data_part,
     scan_text,
 )
+from order_guard.files.parts import Part, cuttable
+from order_guard.files.parts import cut as cut_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, Source
 
+#: The first lines are read up to this many characters to tell the layout: a minified JSON
+#: document is one line of any size.
+LINE_SAMPLE = 1 << 20
 #: Files in a directory that are documentation, not data: skipped, and said so.
 NOT_DATA = (".md", ".pdf", ".html", ".htm")
 UNKNOWN = "unknown"
@@ -43,6 +51,7 @@ def _claims(location: str) -> bool:
 
 def open_files(request: DatasetRequest, registry: Registry) -> list[Dataset]:
     path = Path(request.location.removeprefix("file://"))
+    json_documents.limit_chars()  # a bad limit is a usage error, found before any file is read
     if not path.is_dir():
         return [open_file(path, request, registry)]
     # Every file of a directory is input: one the tool cannot read must stop the run, not vanish.
@@ -72,11 +81,13 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
     except (EOFError, OSError) as err:
         return _unreadable(path, request, f"cannot read: {err} (a truncated or damaged compressed file?)")
     try:
-        first_line = opened.text.readline()
+        first_line = opened.text.readline(LINE_SAMPLE)
         while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
-            first_line = opened.text.readline()
+            first_line = opened.text.readline(LINE_SAMPLE)
         if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or _json_suffix(path):
             return _open_json(path, opened, first_line, request, registry)
+        if not first_line.endswith(("\n", "\r")):
+            first_line += opened.text.readline()  # the rest of a long header
         return _open_flat(path, opened, first_line, request, registry)
     except UnicodeDecodeError as err:
         return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding")
@@ -153,19 +164,43 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
         again = open_data_file(path, encoding or opened.encoding)
         try:
-            yield from flat_records(dataset, FlatReader(again.text), fmt)
+            yield from flat_records(dataset, FlatReader(again.text, again.invisible_seen), fmt)
             dataset.sha256 = again.sha256()
         finally:
             again.close()
 
+    def parts(count: int) -> tuple[str, list[Dataset]] | None:
+        chosen = encoding or opened.encoding
+        key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
+                    if alias in header.names), None)
+        if key is None or not cuttable(chosen, header.delimiter, opened.compressed):
+            return None
+        cut = cut_file(path, 1 + header.preamble_lines, key, count)
+        if cut is None:
+            return None
+
+        def reader_of(part: Part) -> Callable[[Dataset], Iterator[dict[str, Any]]]:
+            def read_part(dataset: Dataset) -> Iterator[dict[str, Any]]:
+                piece = open_data_part(path, chosen, cut.header, part.start, part.end)
+                try:
+                    yield from flat_records(dataset, FlatReader(piece.text, piece.invisible_seen, part.lines_before),
+                                            fmt)
+                finally:
+                    piece.close()
+
+            return read_part
+
+        return cut.sha256, [Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
+                            for part in cut.parts]
+
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
-                   details=_details(opened, delimiter=delimiter))
+                   details=_details(opened, delimiter=delimiter), parts=parts)
 
 
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
                registry: Registry) -> Dataset:
-    second_line = opened.text.readline()
-    if jsondocs.is_json_lines(first_line, second_line):
+    second_line = opened.text.readline(LINE_SAMPLE)
+    if first_line.endswith(("\n", "\r")) and jsondocs.is_json_lines(first_line, second_line):
         sample = next(value for _, value in jsondocs.iter_lines(StringIO(first_line + second_line))
                       if not isinstance(value, UnreadableRecord))
         fmt = detect_json_format(path, sample, registry, request.kind)
@@ -185,18 +220,18 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read_lines,
                        details=_details(opened, layout="json-lines"))
 
-    text = StringIO(first_line + second_line + opened.text.read())
-    sha256 = opened.sha256()
+    text = first_line + second_line
+    text += opened.text.read(max(0, json_documents.WHOLE_BELOW - len(text)))
     try:
-        document = jsondocs.read_document(text)
+        if len(text) >= json_documents.WHOLE_BELOW:  # big (or exactly that size): read in bounded memory
+            return json_documents.open_document(path, opened, text, request, registry, _details(opened))
+        document = jsondocs.read_document(StringIO(text))
     except UnreadableRecord as err:
         dataset = _unreadable(path, request, err.message, err.line)
-        dataset.sha256 = sha256
+        dataset.sha256 = opened.sha256()
         return dataset
     fmt = detect_json_format(path, document, registry, request.kind)
-    return Dataset(location=str(path), kind=fmt.kind, format=fmt.name,
-                   read_records=lambda dataset: json_records(dataset, [(None, document)], fmt),
-                   details=_details(opened), sha256=sha256)
+    return json_documents.whole_dataset(path, document, fmt, _details(opened), opened.sha256())
 
 
 @hookimpl(trylast=True)

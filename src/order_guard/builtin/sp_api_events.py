@@ -60,6 +60,7 @@ ORDER_CHANGE = JsonFormat(
                                                               for d in document[:3])),
     extract=_extract_order_change,
     map=_map_order_change,
+    streams=("",),
 )
 
 
@@ -94,6 +95,7 @@ CONFIRM_SHIPMENT = JsonFormat(
     detect=lambda document: looks_like(document, _is_confirm_shipment),
     extract=lambda document: orders_in(document, _is_confirm_shipment),
     map=_map_confirm_shipment,
+    streams=("",),
 )
 
 

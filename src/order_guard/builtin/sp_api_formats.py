@@ -141,6 +141,7 @@ SP_API_V0 = JsonFormat(
     extract=lambda document: orders_in(document, _is_v0_order, *_V0_ENVELOPES),
     map=_map_v0,
     notes=_more_pages(("payload", "NextToken"), "getOrders"),
+    streams=("", "/payload/Orders"),
 )
 
 
@@ -212,6 +213,7 @@ SP_API_V2026 = JsonFormat(
     extract=lambda document: orders_in(document, _is_v2026_order, *_V2026_ENVELOPES),
     map=_map_v2026,
     notes=_more_pages(("pagination", "nextToken"), "searchOrders"),
+    streams=("", "/orders"),
 )
 
 

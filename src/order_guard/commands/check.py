@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         on_explain=_explain if args.explain else None,
         waivers=Path(args.waivers) if args.waivers else config.waivers,
         baseline=Path(args.baseline) if args.baseline else None,
+        jobs=args.jobs,
     )
     outputs = [_output_flag(value) for value in args.output]
     registry = load_registry(enabled, disabled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 csv.field_size_limit(1 << 28)  # Amazon's product-name and description fields can be long
@@ -30,8 +30,13 @@ def sniff_delimiter(header_line: str) -> str:
 class FlatReader:
     """Iterates the rows of a flat file; ``line`` is the first line of the current row."""
 
-    def __init__(self, text: TextIO):
+    def __init__(self, text: TextIO, invisible_seen: Callable[[], bool] = lambda: True,
+                 lines_before: int | None = None):
+        """``lines_before``: for a part of a file read after its header (``files/parts.py``),
+        the lines of the file before the part's first line."""
         self._text = text
+        #: Whether the bytes read so far may hold a NUL or a stray BOM (``OpenedFile.invisible_seen``).
+        self.invisible_seen = invisible_seen
         first = text.readline()
         self.preamble_lines = 0
         if _TEMPLATE_LINE.match(first):
@@ -45,7 +50,7 @@ class FlatReader:
         self.names = [normalize_header(name) for name in self.header]
         self.line = 1 + self.preamble_lines
         self._reader = csv.reader(text, delimiter=self.delimiter, quoting=quoting, strict=True)
-        self._reader_base = self.line
+        self._reader_base = self.line if lines_before is None else lines_before
 
     def rows(self) -> Iterator[list[str]]:
         reader = self._reader

@@ -13,14 +13,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+#: The one parser for JSON data: NaN and Infinity are errors, as in strict JSON.
+decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def read_document(text: TextIO) -> Any:
     """The whole file as one JSON value; errors carry the line of the problem."""
     content = text.read()
     try:
-        return _decoder.decode(content)
+        return decoder.decode(content)
     except json.JSONDecodeError as err:
         raise UnreadableRecord(_describe(err), err.lineno) from None
     except (ValueError, RecursionError) as err:
@@ -37,7 +38,7 @@ def is_json_lines(first_line: str, second_line: str) -> bool:
 
 def _is_object(line: str) -> bool:
     try:
-        return isinstance(_decoder.decode(line), dict)
+        return isinstance(decoder.decode(line), dict)
     except (ValueError, RecursionError):
         return False
 
@@ -56,7 +57,7 @@ class LineReader:
             if not line.strip():
                 continue
             try:
-                yield number, _decoder.decode(line)
+                yield number, decoder.decode(line)
             except json.JSONDecodeError as err:
                 yield number, UnreadableRecord(_describe(err), number)
             except (ValueError, RecursionError) as err:
@@ -68,7 +69,13 @@ def iter_lines(text: TextIO) -> Iterator[tuple[int, Any | UnreadableRecord]]:
 
 
 def _describe(err: json.JSONDecodeError) -> str:
-    unterminated = err.msg.startswith("Unterminated string") and '"' not in err.doc[err.pos + 1:]
-    if err.pos >= len(err.doc.rstrip()) or unterminated:
+    return describe_error(err.msg, err.doc, err.pos, err.colno)
+
+
+def describe_error(message: str, text: str, position: int, column: int) -> str:
+    """The message for a parser error at ``position`` of ``text`` (the rest of the file from at
+    most there on): a document cut short says so rather than naming the token it missed."""
+    unterminated = message.startswith("Unterminated string") and '"' not in text[position + 1:]
+    if position >= len(text.rstrip()) or unterminated:
         return "truncated JSON: the document ends before it is complete"
-    return f"invalid JSON: {err.msg} (column {err.colno})"
+    return f"invalid JSON: {message} (column {column})"

@@ -1,0 +1,138 @@
+"""``--jobs N``: the streamed orders read by N processes, one part of the file each, then merged.
+
+Each process is a fork of the run as it stands before the stream (rules compiled, look-up
+datasets loaded and indexed), streams its part exactly as the whole file would be streamed,
+and sends back what the stream leaves: findings per order, the snapshots it kept, aggregate
+shares, the index entries of orders that other datasets look up, counts and errors. Parts
+hold whole orders (``files/parts.py``), so the merge is exact unless one order appears in two
+parts and one of them kept it (a newer snapshot retracts an older one's findings, across parts);
+each part says which orders it held, and then the file is streamed again in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import signal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, ReadError
+
+if TYPE_CHECKING:
+    from order_guard.engine import Engine, RunResult, _Snapshots
+    from order_guard.relevance import Relevance
+
+STREAMED = "orders"
+
+#: What a forked process works on (set just before the fork, so children inherit it).
+_WORK: tuple[Any, ...] | None = None
+
+
+@dataclass
+class _PartOutcome:
+    findings: dict[str, dict[str, Any]]
+    versions: dict[str, Any]
+    aggregates: list[tuple[dict, dict, list]]
+    indexes: list[dict]
+    records_checked: int
+    rule_errors: list[ReadError]
+    read: int
+    unreadable: int
+    skipped: int
+    errors: list[ReadError]
+    errors_not_kept: int
+    warnings: list[ReadError]
+    #: hashes of every order id the part held (a fork shares the parent's string hashing)
+    keys: set[int] = field(default_factory=set)
+
+
+def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots, result: RunResult,
+           relevance: Relevance | None) -> bool:
+    """Stream ``dataset`` in ``engine.jobs`` processes and merge into ``snapshots``/``result``;
+    False when it was not (the file cannot be cut, or an order spans parts): stream it whole."""
+    global _WORK
+    if engine.jobs < 2 or dataset.parts is None or snapshots.versions or snapshots.findings:
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    split = dataset.parts(engine.jobs)
+    if split is None:
+        return False
+    digest, parts = split
+    for part in parts:
+        part.wanted_fields, part.seen_keys = dataset.wanted_fields, set()
+    _WORK = (engine, parts, feeds, snapshots, relevance)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals) as pool:
+            outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
+    finally:
+        _WORK = None
+    if _an_order_spans_parts(outcomes):
+        return False
+    _merge(engine, dataset, outcomes, snapshots, result)
+    dataset.sha256 = digest
+    dataset.details["processes"] = f"{len(parts)} processes"
+    return True
+
+
+def _quiet_signals() -> None:
+    """A part's process dies quietly when the run stops it; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stream_part(number: int) -> _PartOutcome:
+    from order_guard.engine import RunResult
+
+    engine, parts, feeds, snapshots, relevance = _WORK  # type: ignore[misc]
+    part: Dataset = parts[number]
+    result = RunResult(as_of=engine.as_of, rules=[], datasets=[part], findings=[], records_checked=0)
+    engine._stream_orders(part, feeds, snapshots, result, relevance)
+    findings = {order: {rule_id: dataclasses.replace(finding, rule=rule_id) for rule_id, finding in kept.items()}
+                for order, kept in snapshots.findings.items()}  # rules are re-linked in the parent
+    return _PartOutcome(
+        findings=findings, versions=snapshots.versions,
+        aggregates=[aggregate.share() for aggregate in snapshots.aggregates],
+        indexes=[table for dataset, _key, _on, _requester, table in engine.links.indexes if dataset == STREAMED],
+        records_checked=result.records_checked, rule_errors=result.rule_errors,
+        read=part.records_read, unreadable=part.records_unreadable, skipped=part.records_skipped,
+        errors=part.errors, errors_not_kept=part.errors_not_kept, warnings=part.warnings,
+        keys={hash(key) for key in part.seen_keys or ()})
+
+
+def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:
+    """Whether an order a part kept (findings, aggregate shares) also appears in another part."""
+    for number, outcome in enumerate(outcomes):
+        others = [other.keys for index, other in enumerate(outcomes) if index != number]
+        if any(hash(order) in keys for order in outcome.versions for keys in others):
+            return True
+    return False
+
+
+def _merge(engine: Engine, dataset: Dataset, outcomes: list[_PartOutcome], snapshots: _Snapshots,
+           result: RunResult) -> None:
+    rules = {rule.id: rule for rule in engine.rules}
+    streamed_indexes = [table for kind, _key, _on, _requester, table in engine.links.indexes if kind == STREAMED]
+    for outcome in outcomes:  # in file order, as one process would have met them
+        for order, kept in outcome.findings.items():
+            snapshots.findings[order] = {rule_id: dataclasses.replace(finding, rule=rules[rule_id])
+                                         for rule_id, finding in kept.items()}
+        snapshots.versions.update(outcome.versions)
+        for aggregate, share in zip(snapshots.aggregates, outcome.aggregates, strict=True):
+            aggregate.absorb(share)
+        for table, part_table in zip(streamed_indexes, outcome.indexes, strict=True):
+            for key, entries in part_table.items():
+                table.setdefault(key, []).extend(entries)
+        result.records_checked += outcome.records_checked
+        result.rule_errors.extend(outcome.rule_errors)
+        dataset.records_read += outcome.read
+        dataset.records_unreadable += outcome.unreadable
+        dataset.records_skipped += outcome.skipped
+        for error in outcome.errors:
+            if len(dataset.errors) < MAX_KEPT_ERRORS:
+                dataset.errors.append(error)
+            else:
+                dataset.errors_not_kept += 1
+        dataset.errors_not_kept += outcome.errors_not_kept
+        dataset.warnings.extend(outcome.warnings[:MAX_KEPT_ERRORS - len(dataset.warnings)])

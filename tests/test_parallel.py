@@ -1,0 +1,109 @@
+"""``--jobs N`` reads a big orders file in N processes and gives the report one process gives.
+
+The parts hold whole orders and carry their line numbers (``files/parts.py``); an order kept in
+one part and seen in another makes the run stream the file again in one process
+(``parallel.py``). Each test compares the whole JSON report with a one-process run; only the
+input's "processes" note may differ.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+from tests.conftest import AS_OF, write_tsv
+from tests.test_formats import ALL_ORDERS_HEADER, STOCK_HEADER
+from tests.test_relevance import write_inputs
+
+from order_guard.builtin.json_reporter import render_json
+from order_guard.canonical import parse_datetime
+from order_guard.checking import CheckRequest, run_check
+from order_guard.cli import main
+from order_guard.datasets import DatasetRequest
+from order_guard.report import RenderOptions
+
+STATUSES = ["Shipped", "Shipped", "Shipped", "Unshipped", "Pending", "Canceled", "Shiped", "PendingAvailability"]
+
+
+def _orders(seed: int, count: int, repeat_every: int = 0) -> list[list[str]]:
+    """Orders of one to three rows (items), some with bad cells; every ``repeat_every``-th order
+    appears again at the end of the file (a second snapshot, newer and Shipped)."""
+    rng = random.Random(seed)
+    rows, again = [], []
+    for number in range(count):
+        order = f"405-{seed:07d}-{number:07d}"
+        status = rng.choice(STATUSES)
+        for item in range(rng.randint(1, 3)):
+            cells = {"amazon-order-id": order, "order-status": status,
+                     "fulfillment-channel": rng.choice(["Amazon", "Merchant"]),
+                     "purchase-date": rng.choice(["2026-11-20T10:00:00+00:00", "2026-09-01T10:00:00+00:00"]),
+                     "last-updated-date": "2026-11-20T10:00:00+00:00",
+                     "sku": f"SKU-{rng.randint(1, 5)}", "quantity": rng.choice(["1", "2", "1", "two"]),
+                     "item-price": "9.50", "ship-address-1": rng.choice(["", "", "", "1 Via Roma"])}
+            rows.append([cells.get(column, "") for column in ALL_ORDERS_HEADER])
+        if repeat_every and number % repeat_every == 0:
+            again.append([{"amazon-order-id": order, "order-status": "Shipped",
+                           "last-updated-date": "2026-11-25T10:00:00+00:00"}.get(column, "")
+                          for column in ALL_ORDERS_HEADER])
+    return rows + again
+
+
+def _report(paths: list[Path], jobs: int) -> dict:
+    request = CheckRequest(datasets=[DatasetRequest(str(path)) for path in paths], as_of=parse_datetime(AS_OF),
+                           jobs=jobs)
+    report, _ = run_check(request)
+    out = io.StringIO()
+    render_json(report, out, RenderOptions())
+    return json.loads(out.getvalue())
+
+
+def _same_as_one_process(paths: list[Path], jobs: int) -> str | None:
+    """The note on the orders input in the parallel run ("N processes", or None if it streamed)."""
+    alone, together = _report(paths, 1), _report(paths, jobs)
+    note = together["inputs"][0].pop("processes", None)
+    assert together == alone
+    return note
+
+
+def _inputs(tmp_path: Path, rows: list[list[str]], seed: int) -> list[Path]:
+    rng = random.Random(seed)
+    ids = sorted({row[0] for row in rows})
+    paths = write_inputs(tmp_path, rows, set(rng.sample(ids, 30)), set(rng.sample(ids, 30)))
+    stock = write_tsv(tmp_path / "stock.txt", STOCK_HEADER, [[f"SKU-{n}", "10", "3"] for n in range(1, 6)])
+    return paths + [stock]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parts_give_the_report_of_one_process(tmp_path, jobs):
+    paths = _inputs(tmp_path, _orders(seed=jobs, count=600), seed=jobs)
+
+    assert _same_as_one_process(paths, jobs) == f"{jobs} processes"
+
+
+def test_an_order_kept_in_one_part_and_seen_in_another_is_streamed_in_one_process(tmp_path):
+    # Every 7th order comes back at the end as a newer Shipped snapshot: it retracts the
+    # older snapshot's findings, across parts; the run must notice and stream the file whole.
+    paths = _inputs(tmp_path, _orders(seed=5, count=600, repeat_every=7), seed=5)
+
+    assert _same_as_one_process(paths, 2) is None
+
+
+def test_a_file_that_cannot_be_cut_is_streamed_in_one_process(tmp_path):
+    paths = _inputs(tmp_path, _orders(seed=9, count=300), seed=9)
+    packed = paths[0].with_suffix(".txt.gz")
+    packed.write_bytes(gzip.compress(paths[0].read_bytes()))
+    paths[0].unlink()
+
+    assert _same_as_one_process([packed, *paths[1:]], 2) is None
+
+
+def test_jobs_must_be_a_positive_number(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["check", str(tmp_path), "--jobs", "0"])
+
+    assert stopped.value.code == 2
+    assert "'0' is not a number of processes" in capsys.readouterr().err

@@ -1,0 +1,157 @@
+"""Rows that cannot matter are skipped without being read, and the report is exactly the same.
+
+The streaming engine skips an All Orders row when no check can fail on it (``relevance.py``,
+``skimming.py``). These tests hold a skipping run to a run that reads every row
+(``ORDER_GUARD_READ_EVERY_ROW=1``) on messy generated reports: the JSON reports must be
+identical, byte for byte, including what is unreadable and where.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.conftest import AS_OF, write_tsv
+from tests.test_formats import ALL_ORDERS_HEADER, SHIP_CONFIRM_HEADER, UNSHIPPED_HEADER
+
+from order_guard.builtin.json_reporter import render_json
+from order_guard.canonical import parse_datetime
+from order_guard.checking import CheckRequest, run_check
+from order_guard.datasets import DatasetRequest
+from order_guard.report import RenderOptions
+
+IDS = [f"405-0000000-00000{n:02d}" for n in range(8)]
+#: Cells a real report holds, and cells that should make a record unreadable or doubtful.
+CELLS = {
+    "amazon-order-id": st.sampled_from(IDS + ["", " ", "\ufeff" + IDS[0], IDS[1] + "\x00"]),
+    "order-status": st.sampled_from(["Shipped", "Shipped - Delivered to Buyer", "Unshipped", "Pending",
+                                     "PendingAvailability", "Pending - Waiting for Pick Up", "Canceled",
+                                     "Shipping", "Shiped", "", "Shipped\x00", "\ufeffShipped"]),
+    "fulfillment-channel": st.sampled_from(["Amazon", "Merchant", "AFN", "MFN", "", "Elsewhere"]),
+    "purchase-date": st.sampled_from(["2026-11-20T10:00:00+00:00", "2026-10-01T08:00:00Z", "2026-09-01",
+                                      "2026-10-20 08:00:00 GMT", "yesterday", "", "13/13/2026"]),
+    "last-updated-date": st.sampled_from(["2026-11-20T10:00:00+00:00", "2026-11-21T10:00:00+00:00", ""]),
+    "quantity": st.sampled_from(["1", "2", "two", "", "1.0"]),
+    "item-price": st.sampled_from(["9.50", "", "abc", "4,90"]),
+    "sku": st.sampled_from(["SKU-1", "SKU-2", ""]),
+    "ship-address-1": st.sampled_from(["", "", "1 Via Roma"]),
+    "currency": st.sampled_from(["EUR", ""]),
+}
+
+
+@st.composite
+def all_orders_rows(draw) -> list[list[str]]:
+    rows = []
+    for _ in range(draw(st.integers(1, 30))):
+        row = {column: draw(strategy) for column, strategy in CELLS.items()}
+        cells = [row.get(column, "") for column in ALL_ORDERS_HEADER]
+        rows.append(cells)
+        if draw(st.integers(0, 3)) == 0:  # another item of the same order, on the next row
+            rows.append([draw(CELLS[c]) if c in ("quantity", "sku", "item-price") else v
+                         for c, v in zip(ALL_ORDERS_HEADER, cells)])
+        if draw(st.integers(0, 15)) == 0:
+            rows.append(cells[:-2])  # a ragged row
+    return rows
+
+
+def report_json(paths: list[Path], monkeypatch, read_every_row: bool) -> tuple[str, list]:
+    if read_every_row:
+        monkeypatch.setenv("ORDER_GUARD_READ_EVERY_ROW", "1")
+    else:
+        monkeypatch.delenv("ORDER_GUARD_READ_EVERY_ROW", raising=False)
+    seen = []
+    request = CheckRequest(datasets=[DatasetRequest(str(path)) for path in paths],
+                           as_of=parse_datetime(AS_OF), on_dataset=seen.append)
+    report, _ = run_check(request)
+    out = io.StringIO()
+    render_json(report, out, RenderOptions())
+    return out.getvalue(), seen
+
+
+def write_inputs(directory: Path, rows: list[list[str]], shipped: set[str], unshipped: set[str]) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    orders = write_tsv(directory / "all-orders.txt", ALL_ORDERS_HEADER, rows)
+    ship = write_tsv(directory / "confirm.txt", SHIP_CONFIRM_HEADER,
+                     [[order, "1", "1", "2026-11-21", "BRT", "", "1Z", "Standard"][:len(SHIP_CONFIRM_HEADER)]
+                      for order in sorted(shipped)])
+    open_orders = write_tsv(directory / "unshipped.txt", UNSHIPPED_HEADER,
+                            [[{"order-id": order, "order-item-id": "1", "quantity-purchased": "1",
+                               "quantity-to-ship": "1"}.get(column, "") for column in UNSHIPPED_HEADER]
+                             for order in sorted(unshipped)])
+    return [orders, ship, open_orders]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=all_orders_rows(), shipped=st.sets(st.sampled_from(IDS)), unshipped=st.sets(st.sampled_from(IDS)))
+def test_skipping_rows_changes_nothing_in_the_report(tmp_path_factory, monkeypatch, rows, shipped, unshipped):
+    paths = write_inputs(tmp_path_factory.mktemp("inputs"), rows, shipped, unshipped)
+
+    skipping, _ = report_json(paths, monkeypatch, read_every_row=False)
+    reading, _ = report_json(paths, monkeypatch, read_every_row=True)
+
+    assert skipping == reading
+
+
+def test_rows_no_check_needs_are_skipped_and_counted_as_checked(tmp_path, monkeypatch):
+    # Shipped orders nobody shipped again: no Pending check can fail on them.
+    rows = [[{"amazon-order-id": order, "order-status": "Shipped", "fulfillment-channel": "Merchant",
+              "purchase-date": "2026-11-20T10:00:00+00:00", "quantity": "1", "item-price": "9.50"}.get(column, "")
+             for column in ALL_ORDERS_HEADER] for order in IDS]
+    rows.append([{"amazon-order-id": "405-9999999-0000001", "order-status": "Pending",
+                  "purchase-date": "2026-11-20T10:00:00+00:00", "quantity": "1"}.get(column, "")
+                 for column in ALL_ORDERS_HEADER])
+    paths = write_inputs(tmp_path, rows, shipped={"405-9999999-0000001"}, unshipped=set())
+
+    text, datasets = report_json(paths, monkeypatch, read_every_row=False)
+
+    (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
+    assert orders.records_skipped == len(IDS)  # every Shipped row, and not the Pending one
+    assert '"records_checked": 10' in text  # 9 order rows and the one shipment
+    assert "AMZ-PEND-001" in text
+
+
+@pytest.mark.parametrize("bad", [{"purchase-date": "yesterday"}, {"quantity": "two"}, {"item-price": "abc"}])
+def test_a_row_that_would_be_skipped_is_still_unreadable_when_a_cell_is_bad(tmp_path, monkeypatch, bad):
+    row = {"amazon-order-id": IDS[0], "order-status": "Shipped", "purchase-date": "2026-11-20T10:00:00+00:00",
+           "quantity": "1", "item-price": "9.50", **bad}
+    paths = write_inputs(tmp_path, [[row.get(column, "") for column in ALL_ORDERS_HEADER]], set(), set())
+
+    text, datasets = report_json(paths, monkeypatch, read_every_row=False)
+
+    (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
+    assert orders.records_unreadable == 1 and orders.records_skipped == 0
+    assert '"complete": false' in text
+
+
+def test_a_rule_the_derivation_cannot_read_makes_every_row_matter(tmp_path, monkeypatch):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("""
+pack: {name: t, version: "1"}
+rules:
+  - id: T-001
+    name: big-orders
+    severity: low
+    summary: An order total above 100.
+    fail_if: {field: order_total, gt: 100}
+    message: "Order {order_id} is large"
+    rationale: r
+    remediation: m
+    references: [x]
+    examples:
+      bad: [{order: {order_id: "1", order_total: "150"}}]
+      good: [{order: {order_id: "2", order_total: "5"}}]
+""")
+    row = {"amazon-order-id": IDS[0], "order-status": "Shipped", "item-price": "150.00"}
+    paths = write_inputs(tmp_path, [[row.get(column, "") for column in ALL_ORDERS_HEADER]], set(), set())
+    seen: list = []
+    request = CheckRequest(datasets=[DatasetRequest(str(path)) for path in paths], rules=[rules],
+                           as_of=parse_datetime(AS_OF), on_dataset=seen.append)
+
+    report, _ = run_check(request)
+
+    assert [finding["rule_id"] for finding in report.findings] == ["T-001"]
+    assert sum(dataset.records_skipped for dataset in seen) == 0
