@@ -32,7 +32,7 @@ class Redactor:
     def value(self, name: str, value: Any) -> Any:
         if value is not None and name in BUYER_FIELDS and not self.show_buyer_data:
             return REDACTED
-        return json_value(value)
+        return value if type(value) is str else json_value(value)  # text as it is, without a call
 
     def format(self, template: str, record: dict[str, Any], rule: Rule) -> str:
         """The rule's message with the record's values; buyer fields redacted."""

@@ -145,8 +145,11 @@ def _apply_waivers(pairs: list, waivers: Sequence[Waiver], as_of) -> list[dict[s
 
 def ordered_findings(findings: Iterable[Finding]) -> list[tuple[str, dict[str, Any]]]:
     """``(subject as read, finding as reported)`` pairs, most severe first: the order of every report."""
+    pairs = [(f.subject, _finding(f)) for f in findings]
+    if len(pairs) < 2:
+        return pairs
     return sorted(
-        ((f.subject, _finding(f)) for f in findings),
+        pairs,
         key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
                           pair[1]["location"]["line"] or 0, pair[0]),
     )

@@ -37,6 +37,8 @@ def safe_text(value: str) -> str:
 def safe_value(value: Any) -> Any:
     """Apply :func:`safe_text` to every string inside ``value`` (dicts, lists)."""
     if isinstance(value, str):
+        if value.isascii() and value.isprintable() and not value.startswith(_FORMULA_START):
+            return value  # nothing to neutralise: the common case, without a call
         return safe_text(value)
     if isinstance(value, dict):
         return {key: safe_value(item) for key, item in value.items()}
