@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
+import socket
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from tests.conftest import AS_OF, write_tsv
+from tests.conftest import AS_OF, REPO, write_tsv
 
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.datasets import DatasetRequest
@@ -133,3 +136,164 @@ def test_a_file_truncated_while_it_is_read_exits_3(tmp_path, cut):
     assert f"the file changed while it was read ({size_before} bytes when it was opened, {size} read): " \
            "check it again once it is written completely" in [error["message"] for error in report["errors"]]
     assert "result: INCOMPLETE" in table
+
+
+# --- the SP-API: the network drops while pages are followed -------------------------------------------
+
+SP_API_TESTS = REPO / "plugins" / "sp-api" / "tests"
+
+
+@pytest.fixture
+def amazon(monkeypatch, tmp_path):
+    """The SP-API plugin's local Amazon (its tests' helpers), and the environment that points at it."""
+    pytest.importorskip("order_guard_sp_api", reason="the SP-API plugin is not installed (pip install ./plugins/sp-api)")
+    monkeypatch.syspath_prepend(str(SP_API_TESTS))
+    import sp_api_data
+    from sp_api_fake import FakeAmazon
+
+    fake = FakeAmazon().start()
+    sp_api_data.load(fake)
+    monkeypatch.delenv("ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD")  # the plugin loads as users get it
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never a real credentials file
+    monkeypatch.delenv("SP_API_CREDENTIALS_FILE", raising=False)
+    for name, value in (("SP_API_REFRESH_TOKEN", fake.refresh_token), ("LWA_APP_ID", fake.client_id),
+                        ("LWA_CLIENT_SECRET", fake.client_secret), ("SP_API_ENDPOINT", fake.url),
+                        ("LWA_TOKEN_URL", fake.token_url), ("ORDER_GUARD_SP_API_MAX_WAIT", "0.05"),
+                        ("ORDER_GUARD_SP_API_RETRIES", "2")):
+        monkeypatch.setenv(name, value)
+    yield fake
+    fake.stop()
+
+
+def _drop_connections(fake, operation: str, how: str) -> None:
+    """After the first page of ``operation``, the network drops every call of it: the connection
+    is reset before an answer, or the answer is cut off half-way through its body."""
+    from sp_api_fake import _operation
+
+    answer = fake._handle
+
+    def handle(handler) -> None:
+        if _operation(handler.command, urlsplit(handler.path).path) != operation or not fake.calls(operation):
+            return answer(handler)
+        handler.close_connection = True
+        if how == "cut":
+            handler.send_response(200)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", "4096")
+            handler.end_headers()
+            handler.wfile.write(b'{"payload": {"Orders": [{"AmazonOrderId": "171-')
+            handler.wfile.flush()
+        handler.connection.shutdown(socket.SHUT_RDWR)
+
+    fake._handle = handle
+
+
+@pytest.mark.parametrize("how", ["reset", "cut"])
+@pytest.mark.parametrize(("api", "operation"), [(None, "getOrders"), ("2026-01-01", "searchOrders")])
+def test_a_network_drop_while_paging_exits_3_with_the_orders_read(amazon, order_guard_cli, tmp_path, api,
+                                                                   operation, how):
+    import sp_api_data
+
+    _drop_connections(amazon, operation, how)
+    report_file = tmp_path / "report.json"
+    result = order_guard_cli("check", "--dataset", f"orders={sp_api_data.orders_url(api)}",
+                             "--dataset", f"shipments={sp_api_data.shipments_file(tmp_path / 'confirm.txt')}",
+                             "--as-of", AS_OF, "--output", f"json={report_file}")
+    assert result.exit_code == 3, result.stderr
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    _counted(report["summary"])
+    orders = next(entry for entry in report["inputs"] if entry["kind"] == "orders")
+    assert orders["records"] == 2  # the first page (two orders) arrived
+    [error] = [error["message"] for error in report["errors"]]
+    assert error.startswith(f"{operation}: network error: GET 127.0.0.1/orders/")
+    assert ("Remote end closed connection" if how == "reset" else "IncompleteRead") in error
+    assert "gave up after" in error
+    assert error.endswith("stopped after 2 record(s) from 1 page(s): the rest were not read, so the data "
+                          "cannot be proved clean")
+    assert "result: INCOMPLETE" in result.stdout
+    # What did arrive is still checked: the first order is Pending and in the shipping file.
+    assert ("AMZ-PEND-001", "171-4410001-1000001") in sp_api_data.findings(report)
+
+
+# --- SQL: the database restarts under the run -------------------------------------------------------
+
+SQL_TESTS = REPO / "plugins" / "sql" / "tests"
+
+
+@pytest.fixture
+def sql_helpers(monkeypatch, tmp_path):
+    """The SQL plugin's test helpers (tables of canonical orders), the plugin loaded as users get it."""
+    pytest.importorskip("order_guard_sql", reason="the SQL plugin is not installed (pip install ./plugins/sql)")
+    monkeypatch.syspath_prepend(str(SQL_TESTS))
+    for name in ("ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD", "ORDER_GUARD_SQL_PUSHDOWN", "PGPASSWORD", "PGPASSFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no .pgpass of this machine
+    import sql_db
+
+    return sql_db
+
+
+#: Every order Pending with a tracking number: every one is a candidate the database returns.
+SQL_ORDERS = [{"order_id": f"1-{n:05d}", "status": "Pending", "fulfillment_channel": "MFN",
+               "purchase_date": "2026-11-20T10:00:00Z", "tracking_number": f"BRT{n:05d}",
+               "items": [{"sku": "MUG", "quantity": 1}]} for n in range(400)]
+
+
+def _break_after(monkeypatch, rows: int, lose) -> None:
+    """Once ``rows`` rows of the run's queries arrived, the connection goes (from outside)."""
+    import order_guard_sql.reading as reading
+
+    real, seen = reading.SqlRows.rows, {"rows": 0}
+
+    def rows_then_break(self):
+        for cells in real(self):
+            seen["rows"] += 1
+            if seen["rows"] == rows:
+                lose()
+            yield cells
+
+    monkeypatch.setattr(reading.SqlRows, "rows", rows_then_break)
+
+
+def _sessions(monkeypatch) -> list:
+    """The plugin's sessions as the run opens them (to reach its own connection, and no other)."""
+    import order_guard_sql.session as session
+
+    opened, real = [], session.Session.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(session.Session, "__init__", init)
+    return opened
+
+
+def test_a_postgres_restart_mid_stream_exits_3_with_the_rows_read(sql_helpers, order_guard_cli, monkeypatch):
+    """Pushed down (the default): the database returns the orders that fail, and its server
+    ends the run's connection (as a restart does) while they arrive."""
+    import sqlalchemy as sa
+
+    db = sql_helpers.Db("postgresql", sql_helpers.server_url("postgresql"))
+    try:
+        orders = sql_helpers.load_orders(db, SQL_ORDERS)
+        monkeypatch.setattr("order_guard_sql.session.BATCH", 50)
+        sessions = _sessions(monkeypatch)
+
+        def restart():
+            pid = sessions[-1].connection.connection.dbapi_connection.info.backend_pid
+            with db.engine.connect() as other:  # only this run's backend: other runs share the server
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+        _break_after(monkeypatch, 120, restart)
+        code, report, stderr = sql_helpers.run_check(order_guard_cli, monkeypatch, "--dataset",
+                                                     f"orders={db.url(orders)}", "--as-of", AS_OF, "--explain")
+    finally:
+        db.close()
+    assert code == 3, stderr
+    assert "pushed down" in stderr
+    _counted(report["summary"])
+    [lost] = [error["message"] for error in report["errors"] if "connection lost" in error["message"]]
+    read = int(lost.split("after ")[1].split(" rows")[0])
+    assert 120 <= read < 400 and "the rest was not read or checked" in lost
+    assert 120 <= len(report["findings"]) < 800  # what arrived is still checked
