@@ -269,6 +269,36 @@ def _sessions(monkeypatch) -> list:
     return opened
 
 
+def test_a_sqlite_database_gone_between_two_queries_exits_3(sql_helpers, order_guard_cli, tmp_path, monkeypatch):
+    """The shipments are read, then the connection is lost before the orders' query starts: the
+    error says so in words a user can act on (not SQLAlchemy's, nor a link to its documentation)."""
+    db = sql_helpers.Db("sqlite", f"sqlite:///{tmp_path / 'shop.db'}")
+    orders = sql_helpers.load_orders(db, SQL_ORDERS[:50])
+    shipments = sql_helpers.load_kind(db, "shipments", [{"order_id": "1-00001", "ship_date": "2026-11-26"}])
+    sessions = _sessions(monkeypatch)
+    import order_guard_sql.reading as reading
+
+    real = reading.SqlRows.rows
+
+    def rows_then_gone(self):
+        yield from real(self)
+        sessions[-1].connection.connection.dbapi_connection.close()  # after the shipments' last row
+
+    monkeypatch.setattr(reading.SqlRows, "rows", rows_then_gone)
+    try:
+        code, report, stderr = sql_helpers.run_check(order_guard_cli, monkeypatch,
+                                                     "--dataset", f"shipments={db.url(shipments)}",
+                                                     "--dataset", f"orders={db.url(orders)}", "--as-of", AS_OF)
+    finally:
+        db.close()
+    assert code == 3, stderr
+    _counted(report["summary"])
+    assert {entry["kind"]: entry["records"] for entry in report["inputs"]} == {"shipments": 1, "orders": 0}
+    assert [(error["path"], error["message"]) for error in report["errors"]] == [
+        (db.url(orders), "cannot read: the connection to the database was lost earlier in the run "
+                         "(did the server restart?)")]
+
+
 def test_a_postgres_restart_mid_stream_exits_3_with_the_rows_read(sql_helpers, order_guard_cli, monkeypatch):
     """Pushed down (the default): the database returns the orders that fail, and its server
     ends the run's connection (as a restart does) while they arrive."""
