@@ -13,6 +13,7 @@ import errno
 import io
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -368,6 +369,25 @@ def test_an_unwritable_output_is_one_line_and_exit_2(run_cli, tmp_path, where):
     assert result.stderr == f"order-guard: error: --output {target}: cannot write: {reason}\n"
     assert result.stdout == ""  # no report on stdout either: the run did not deliver what was asked
     assert [path.name for path in tmp_path.rglob("*") if path.name.startswith(".report")] == []
+
+
+def _full_at(limit: int):
+    """For a child process: files larger than ``limit`` bytes cannot be written (EFBIG), as on a full disk."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_full_disk_leaves_no_partial_report_or_cache_entry(tmp_path):
+    """The kernel refuses the bytes past 4 KiB: the run does not end clean, and neither the
+    report nor the rule-pack cache leaves a partial file behind."""
+    report, cache = tmp_path / "out" / "report.json", tmp_path / "cache"
+    report.parent.mkdir()
+    env = {**os.environ, "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD": "1", "ORDER_GUARD_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-m", "order_guard", "check", str(EXAMPLES), "--as-of", AS_OF, "-q",
+                           "--output", f"json={report}"], capture_output=True, env=env, timeout=120,
+                          preexec_fn=_full_at(4096))
+    assert done.returncode != 0
+    assert list(report.parent.iterdir()) == []
+    assert [path.name for path in cache.rglob("*") if path.is_file()] == []
 
 
 class _FullDisk:
