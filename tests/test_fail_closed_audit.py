@@ -145,6 +145,13 @@ def _full_disk(folder: Path, monkeypatch) -> list:
     return [EXAMPLES, "--output", f"json={out / 'report.json'}"]
 
 
+class _FullStdout(io.StringIO):
+    """Standard output on a full disk (``order-guard check ... > /mnt/full/report.txt``)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 class _ClosedPipe(io.StringIO):
     """Standard output whose reader went away (``order-guard check ... | head -1``)."""
 
@@ -263,6 +270,9 @@ WAYS = {
         lambda d, m: [EXAMPLES, "--output", f"json={d / 'no-such-dir' / 'r.json'}"], 2,
         "cannot write: No such file or directory"),
     "a full disk under the report": Way(_full_disk, 2, "cannot write: No space left on device"),
+    "a full disk under standard output": Way(
+        lambda d, m: [EXAMPLES], 3, "order-guard: error: cannot write the report to standard output: No space left",
+        stdout=lambda folder: _FullStdout()),
     "a reader of standard output that goes away": Way(
         lambda d, m: [EXAMPLES], 3, "no report is complete", stdout=_ClosedPipe),
 }
@@ -270,6 +280,8 @@ WAYS = {
 XFAIL = {
     "a full disk under the report": "commands/check.py write_atomically turns only a failed mkstemp into 'cannot "
                                     "write'; ENOSPC while writing is an internal error (exit 3, traceback)",
+    "a full disk under standard output": "cli.py handles BrokenPipeError on stdout but no other OSError: ENOSPC "
+                                         "there is an internal error with a traceback (exit 3)",
     "a reader of standard output that goes away": "cli.py exits 3 on BrokenPipeError but says nothing on stderr: "
                                                   "a CI log shows exit 3 without a reason",
 }
