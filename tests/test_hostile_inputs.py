@@ -258,7 +258,7 @@ _DEFUSED = re.compile(r"('|&#x27;|&#39;|&apos;|Order )$")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_attacking_values_are_neutralised(run_cli, tmp_path, fmt):
     path = tmp_path / "orders.json"
-    path.write_text(json.dumps([{"AmazonOrderId": i, "OrderStatus": s} for i, s in zip(ATTACK_IDS, ATTACK_STATUSES)]))
+    path.write_text(json.dumps([{"AmazonOrderId": i, "OrderStatus": s} for i, s in zip(ATTACK_IDS, ATTACK_STATUSES, strict=True)]))
     result = run_cli("check", path, "--as-of", AS_OF, "--format", fmt, "-q")
     assert result.exit_code == 1  # AMZ-PEND-007 on all four
     _clean_stderr(result)
