@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from tests.conftest import AS_OF, EXAMPLES
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_gates_agree(tmp_path):
     # A fresh pack cache, so the runs also race to write it.
     env = {**os.environ, "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD": "1", "ORDER_GUARD_CACHE_DIR": str(tmp_path / "cache")}
