@@ -11,7 +11,7 @@ Records use the canonical field names (``order-guard rules schema``; ``canonical
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ class Guard:
         if unknown:
             raise ValueError(f"unknown rule(s): {', '.join(sorted(unknown))}")
         chosen = [rule for rule in self.rules if not rules or rule.id in rules or rule.name in rules]
-        when = as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
+        when = as_of or self.as_of or datetime.now(UTC).replace(microsecond=0)
         inputs = [memory_dataset("orders", list(orders), "<orders>")]
         for kind, records in (datasets or {}).items():
             kind = kind.replace("_", "-")

@@ -59,11 +59,14 @@ def store(key: str, document: Any) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(_encode(document), out)
         os.replace(temporary, folder / f"{key}.json")
     except OSError:
-        pass
+        Path(temporary).unlink(missing_ok=True)  # a full disk must not fill up with partial entries
 
 
 def _encode(value: Any) -> Any:
