@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,7 +86,7 @@ def parse_datetime(raw: str) -> datetime:
             value = datetime.fromisoformat(text)
         except ValueError:
             value = _parse_lenient(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _parse_lenient(text: str) -> datetime:
@@ -151,9 +151,9 @@ def _as_datetime(value: Any) -> datetime:
     if isinstance(value, str):  # the usual case first: dates are read as text
         return parse_datetime(value)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     raise ValueError(f"expected a date, got {type(value).__name__}")
 
 

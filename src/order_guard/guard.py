@@ -14,7 +14,7 @@ Records use the canonical field names (``order-guard rules schema``; ``canonical
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ class Guard:
         return build_report(result, self.packs)
 
     def _when(self, as_of: datetime | None) -> datetime:
-        return as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
+        return as_of or self.as_of or datetime.now(UTC).replace(microsecond=0)
 
     def _chosen(self, rules: Sequence[str]) -> list[Rule]:
         """The rules named (by id or name), or all of them."""

@@ -30,6 +30,7 @@ class _HashingReader(io.RawIOBase):
     def __init__(self, raw: BinaryIO):
         self._raw = raw
         self.sha256 = hashlib.sha256()
+        self.size = 0
 
     def readable(self) -> bool:
         return True
@@ -37,6 +38,7 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[override]
         data = self._raw.read(len(buffer))
         self.sha256.update(data)
+        self.size += len(data)
         buffer[: len(data)] = data
         return len(data)
 
@@ -100,6 +102,11 @@ class OpenedFile:
         while self._hasher.read(1 << 20):  # digest covers the whole file even if parsing stopped early
             pass
         return self._hasher.sha256.hexdigest()
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes read from the file as stored (compressed, if it is) so far."""
+        return self._hasher.size
 
     def close(self) -> None:
         self.text.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from order_guard.canonical import parse_datetime
@@ -17,7 +17,7 @@ from order_guard.types import Operator
 
 def example_findings(rule: Rule, case: Mapping[str, Any], operators: Mapping[str, Operator]) -> list[Finding]:
     """The findings of ``rule`` alone over the datasets of one example."""
-    as_of = parse_datetime(case["as_of"]) if "as_of" in case else datetime.now(timezone.utc)
+    as_of = parse_datetime(case["as_of"]) if "as_of" in case else datetime.now(UTC)
     datasets = [memory_dataset(kind, records, f"<example {kind}>")
                 for kind, records in example_datasets(case).items()]
     result = Engine([rule], operators, as_of, Redactor()).run(datasets)

@@ -15,7 +15,7 @@ import hashlib
 import re
 import string
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +220,7 @@ _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def _check_semantics(check: Check, operators: Mapping[str, Operator], problem, lines: Mapping[str, int],
                      links: _CheckingLinks) -> bool:
     """Report what cannot mean anything; return whether the check measures against --as-of."""
-    ctx = CompileContext(check.dataset, operators, datetime.now(timezone.utc), links)
+    ctx = CompileContext(check.dataset, operators, datetime.now(UTC), links)
     for part in ("when", "fail_if"):
         node = getattr(check, part)
         if node is None:
