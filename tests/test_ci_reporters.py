@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from tests.conftest import AS_OF, EXAMPLES, REPO, write_tsv
 
-from order_guard.builtin.markdown_reporter import md
+from order_guard.reporters.markdown_page import md
 
 FORMATS = ["junit", "sarif", "github", "markdown"]
 SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"

@@ -7,7 +7,6 @@ computed while the file is read, so evidence costs no second pass.
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import io
 import re
@@ -123,6 +122,8 @@ def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
     stream: BinaryIO = io.BufferedReader(hasher)
     compressed = stream.peek(2)[:2] == _GZIP_MAGIC
     if compressed:
+        import gzip  # here: most files are not compressed, and a gate should not pay for the module
+
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
     try:
         sample = stream.read(SAMPLE_BYTES)
@@ -176,7 +177,11 @@ def _raw_stream(path: Path) -> BinaryIO:
     """The file's bytes, decompressed if gzip (``gzip.open`` closes the file it opened)."""
     with open(path, "rb") as probe:
         compressed = probe.read(2) == _GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else open(path, "rb")  # type: ignore[return-value]
+    if not compressed:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    import gzip
+
+    return gzip.open(path, "rb")  # type: ignore[return-value]
 
 
 def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:

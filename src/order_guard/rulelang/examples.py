@@ -10,8 +10,8 @@ from order_guard.canonical import parse_datetime
 from order_guard.datasets import memory_dataset
 from order_guard.engine import Engine, Finding
 from order_guard.redaction import Redactor
-from order_guard.rulelang.loader import example_datasets
 from order_guard.rulelang.model import Rule
+from order_guard.rulelang.validation import example_datasets
 from order_guard.types import Operator
 
 
