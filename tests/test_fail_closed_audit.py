@@ -277,14 +277,7 @@ WAYS = {
         lambda d, m: [EXAMPLES], 3, "no report is complete", stdout=_ClosedPipe),
 }
 
-XFAIL = {
-    "a full disk under the report": "commands/check.py write_atomically turns only a failed mkstemp into 'cannot "
-                                    "write'; ENOSPC while writing is an internal error (exit 3, traceback)",
-    "a full disk under standard output": "cli.py handles BrokenPipeError on stdout but no other OSError: ENOSPC "
-                                         "there is an internal error with a traceback (exit 3)",
-    "a reader of standard output that goes away": "cli.py exits 3 on BrokenPipeError but says nothing on stderr: "
-                                                  "a CI log shows exit 3 without a reason",
-}
+XFAIL: dict[str, str] = {}  # ways whose message is not right yet (none today)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -353,9 +353,7 @@ def _read_only_directory(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("where", [
     "a read-only directory",
     "a path under a regular file",
-    pytest.param("an existing directory", marks=pytest.mark.xfail(strict=True, reason=(
-        "commands/check.py write_atomically catches OSError only around mkstemp; os.replace onto a "
-        "directory raises IsADirectoryError, shown as an internal error with a traceback (exit 3)"))),
+    "an existing directory",
 ])
 def test_an_unwritable_output_is_one_line_and_exit_2(run_cli, tmp_path, where):
     if where == "a read-only directory":

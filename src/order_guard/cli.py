@@ -131,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`| head`): the report was not delivered whole.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("order-guard: standard output was closed; no report is complete", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
     except KeyboardInterrupt:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
