@@ -7,12 +7,21 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "amazon-it"
 #: Amazon's published example payloads, beside the repository (absent in a plain clone).
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 AS_OF = "2026-11-26T12:00:00Z"
+
+
+# Property tests: the same examples on every run and machine (CI reproduces any failure), no
+# example database written into the checkout, no per-example deadline (the CLI reads files).
+# HYPOTHESIS_PROFILE=explore searches harder, with fresh random examples, for a local bug hunt.
+settings.register_profile("order-guard", derandomize=True, database=None, deadline=None, max_examples=40)
+settings.register_profile("explore", database=None, deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "order-guard"))
 
 
 def pytest_configure(config):

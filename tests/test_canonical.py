@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -36,13 +36,13 @@ def test_channels(raw, channel):
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ("2017-06-17T08:04:21+00:00", datetime(2017, 6, 17, 8, 4, 21, tzinfo=timezone.utc)),
-    ("2024-12-25T10:30:00Z", datetime(2024, 12, 25, 10, 30, tzinfo=timezone.utc)),
-    ("2008-02-27 20:15:20 GMT", datetime(2008, 2, 27, 20, 15, 20, tzinfo=timezone.utc)),
-    ("2009-01-01T10:50:49-08:00", datetime(2009, 1, 1, 18, 50, 49, tzinfo=timezone.utc)),
-    ("05-17-2011", datetime(2011, 5, 17, tzinfo=timezone.utc)),
-    ("14-07-2010T18:53:56+00:00", datetime(2010, 7, 14, 18, 53, 56, tzinfo=timezone.utc)),
-    ("2024-12-25", datetime(2024, 12, 25, tzinfo=timezone.utc)),
+    ("2017-06-17T08:04:21+00:00", datetime(2017, 6, 17, 8, 4, 21, tzinfo=UTC)),
+    ("2024-12-25T10:30:00Z", datetime(2024, 12, 25, 10, 30, tzinfo=UTC)),
+    ("2008-02-27 20:15:20 GMT", datetime(2008, 2, 27, 20, 15, 20, tzinfo=UTC)),
+    ("2009-01-01T10:50:49-08:00", datetime(2009, 1, 1, 18, 50, 49, tzinfo=UTC)),
+    ("05-17-2011", datetime(2011, 5, 17, tzinfo=UTC)),
+    ("14-07-2010T18:53:56+00:00", datetime(2010, 7, 14, 18, 53, 56, tzinfo=UTC)),
+    ("2024-12-25", datetime(2024, 12, 25, tzinfo=UTC)),
 ])
 def test_dates_are_read_leniently_and_always_carry_a_zone(raw, expected):
     assert parse_datetime(raw) == expected

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from tests.conftest import AS_OF, EXAMPLES, REPO, write_tsv
 
-from order_guard.builtin.markdown_reporter import md
+from order_guard.reporters.markdown_page import md
 
 FORMATS = ["junit", "sarif", "github", "markdown"]
 SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -359,7 +359,7 @@ def test_sarif_describes_every_rule_and_points_at_the_record(run_cli, example):
     rules = first["tool"]["driver"]["rules"]
     assert first["tool"]["driver"]["name"] == "order-guard" and first["tool"]["driver"]["version"]
     assert [r["id"] for r in rules] == [r["id"] for r in report["rules"]]
-    for described, rule in zip(rules, report["rules"]):
+    for described, rule in zip(rules, report["rules"], strict=True):
         assert described["shortDescription"]["text"] == rule["summary"]
         assert described["fullDescription"]["text"] == rule["rationale"]
         assert described["help"]["text"].startswith(rule["remediation"])
@@ -368,7 +368,7 @@ def test_sarif_describes_every_rule_and_points_at_the_record(run_cli, example):
         assert described["properties"] == {"severity": rule["severity"], "tags": rule["tags"], "pack": rule["pack"]}
     results = first["results"]
     assert len(results) == len(report["findings"])
-    for result, finding in zip(results, report["findings"]):
+    for result, finding in zip(results, report["findings"], strict=True):
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == finding["rule_id"]
         assert result["level"] == LEVELS[finding["severity"]]
         physical = result["locations"][0]["physicalLocation"]
@@ -416,7 +416,7 @@ def test_github_annotates_each_finding_with_file_line_and_level(run_cli, example
     assert len(found) == len(report["findings"])
     assert result.stdout.startswith("::error file=examples/amazon-it/all-orders.txt,line=2,"
                                     "title=AMZ-PEND-001 pending-not-shipped::Order 405-1000001-0000001 is Pending")
-    for (name, props, message), finding in zip(found, report["findings"]):
+    for (name, props, message), finding in zip(found, report["findings"], strict=True):
         assert name == {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}[finding["severity"]]
         assert props["file"] == finding["location"]["path"]
         assert props.get("line") == (str(finding["location"]["line"]) if finding["location"]["line"] else None)

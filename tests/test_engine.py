@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from order_guard.redaction import Redactor
 from order_guard.report import build_report
 from order_guard.rulelang.loader import load_packs
 
-AS_OF = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

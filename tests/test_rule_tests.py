@@ -164,7 +164,7 @@ def test_rules_docs_covers_every_rule(run_cli):
 
 
 def test_a_validated_pack_is_read_from_the_cache_until_its_bytes_change(tmp_path, monkeypatch):
-    from order_guard.rulelang import loader
+    from order_guard.rulelang import validation
 
     monkeypatch.setenv("ORDER_GUARD_CACHE_DIR", str(tmp_path / "cache"))
     pack = tmp_path / "pending.yaml"
@@ -172,8 +172,8 @@ def test_a_validated_pack_is_read_from_the_cache_until_its_bytes_change(tmp_path
     registry = load_registry()
     first = load_packs([pack], registry.operators)
     parsed = []
-    real = loader.load_yaml_with_duplicates
-    monkeypatch.setattr(loader, "load_yaml_with_duplicates", lambda *a: parsed.append(1) or real(*a))
+    real = validation.load_yaml_with_duplicates
+    monkeypatch.setattr(validation, "load_yaml_with_duplicates", lambda *a: parsed.append(1) or real(*a))
     again = load_packs([pack], registry.operators)
     assert parsed == [] and [r.id for r in again[0].rules] == [r.id for r in first[0].rules]
     assert again[0].rules[0].line == first[0].rules[0].line  # lines survive the cache

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,7 +86,7 @@ def parse_datetime(raw: str) -> datetime:
             value = datetime.fromisoformat(text)
         except ValueError:
             value = _parse_lenient(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _parse_lenient(text: str) -> datetime:
@@ -148,13 +148,13 @@ def parse_bool(raw: str) -> bool:
 
 
 def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, str):  # the usual case first: dates are read as text
+        return parse_datetime(value)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a date, got {type(value).__name__}")
-    return parse_datetime(value)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ValueError(f"expected a date, got {type(value).__name__}")
 
 
 def _as_text(value: Any) -> str:
@@ -259,13 +259,20 @@ def normalize(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     fields = FIELDS[kind]
     record: dict[str, Any] = {}
     for name, value in raw.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None:
             record[name] = None
             continue
+        convert = fields.get(name)
+        if isinstance(value, str):
+            if not value or value.isspace():
+                record[name] = None
+                continue
+            if convert is TEXT:  # text read as text, the most common case: no call
+                record[name] = value
+                continue
         if name == "items":
             record["items"] = [_normalize_item(item) for item in value]
             continue
-        convert = fields.get(name)
         try:
             record[name] = convert(value) if convert else value
         except ValueError as err:
@@ -297,7 +304,7 @@ def _normalize_item(raw: Any) -> dict[str, Any]:
         raise UnreadableRecord(f"order item is {type(raw).__name__}, not an object")
     item: dict[str, Any] = {}
     for name, value in raw.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and (not value or value.isspace())):
             item[name] = None
             continue
         convert = ITEM_FIELDS.get(name)

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
 
 from order_guard import __version__
@@ -135,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`| head`): the report was not delivered whole.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("order-guard: standard output was closed; no report is complete", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
     except KeyboardInterrupt:
         print("order-guard: interrupted; no report is complete", file=sys.stderr)
@@ -143,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("order-guard: terminated; no report is complete", file=sys.stderr)
         return int(ExitCode.TERMINATED)
     except Exception:  # a bug: show it, and never let it pass for "findings" or "clean"
+        import traceback
+
         sys.stderr.write(scrub(traceback.format_exc()))
         print("order-guard: internal error (a bug; please report it): nothing was proved clean", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)

@@ -8,7 +8,6 @@ command line or an installed package adds a plugin).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ from typing import Any
 from order_guard.canonical import FIELDS, ITEM_FIELDS, TEXT
 from order_guard.errors import UsageError
 from order_guard.rulelang.schema import SEVERITIES
-from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
-from order_guard.schema_errors import unknown_keys
 from order_guard.types import DATASET_KINDS
 
 CONFIG_NAME = "order-guard.yaml"
@@ -87,6 +84,8 @@ def load_config(explicit: Path | None, cwd: Path) -> Config:
         return _from_file(cwd / CONFIG_NAME)
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
+        import tomllib  # here: a gate run without configuration does not pay for it
+
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("order-guard")
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -97,6 +96,10 @@ def load_config(explicit: Path | None, cwd: Path) -> Config:
 
 
 def _from_file(path: Path) -> Config:
+    import tomllib
+
+    from order_guard.rulelang.yamlload import YamlProblem, load_yaml
+
     if path.suffix == ".toml":
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -114,6 +117,9 @@ def _from_file(path: Path) -> Config:
 
 def _validated(data: Any, path: Path, document: Any) -> Config:
     import jsonschema  # here, not at start-up: most gate runs have no configuration file
+
+    from order_guard.rulelang.yamlload import line_of
+    from order_guard.schema_errors import unknown_keys
 
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:
@@ -138,6 +144,7 @@ def _validated(data: Any, path: Path, document: Any) -> Config:
 
 def _check_semantics(data: Any, path: Path, document: Any) -> None:
     """What the schema cannot say: no password in a committed file; mappings name real fields."""
+    from order_guard.rulelang.yamlload import line_of
 
     def fail(where_in: list, message: str) -> None:
         line = line_of(document, where_in) if document is not None else None

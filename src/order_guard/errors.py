@@ -83,6 +83,12 @@ class SourceError(OrderGuardError):
         super().__init__(f"{where(path, line)}: {message}")
 
 
+class OutputError(OrderGuardError):
+    """The report could not be delivered (standard output failed): nothing was proved clean."""
+
+    exit_code = ExitCode.INCOMPLETE
+
+
 class UnreadableRecord(Exception):
     """One record could not be read; the run goes on and counts it as unreadable.
 

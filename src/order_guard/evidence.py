@@ -82,7 +82,7 @@ def _assemble(staging: Path, report: Report, packs: list[Pack], registry: Regist
         pack_entries.append({"name": pack.name, "version": pack.version, "sha256": pack.sha256,
                              "source": scrub(str(pack.path)), "file": str(copy)})
     inputs = []
-    for location, entry, encoding in zip(report.input_locations, report.data["inputs"], run.encodings):
+    for location, entry, encoding in zip(report.input_locations, report.data["inputs"], run.encodings, strict=True):
         inputs.append({"location": scrub(location), "secret_in_location": scrub(location) != location,
                        "encoding": encoding,
                        **{key: entry[key] for key in ("kind", "format", "sha256", "records", "unreadable")}})

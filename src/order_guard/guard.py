@@ -5,23 +5,28 @@
     findings = guard.check([{"order_id": "1-2-3", "status": "Pending"}],
                            datasets={"shipments": [{"order_id": "1-2-3"}]})
 
+    gate = guard.gate(datasets={"shipments": [{"order_id": "1-2-3"}]})   # loaded once,
+    findings = gate.check({"order_id": "1-2-3", "status": "Pending"})    # then one order at a time
+
 Records use the canonical field names (``order-guard rules schema``; ``canonical.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from order_guard.checking import default_rule_paths, load_registry
 from order_guard.datasets import memory_dataset
 from order_guard.engine import Engine
+from order_guard.ordergate import OrderGate
 from order_guard.redaction import Redactor
 from order_guard.registry import Registry
 from order_guard.report import Report, build_report
 from order_guard.rulelang.loader import load_packs
+from order_guard.rulelang.model import Rule
 from order_guard.types import DATASET_KINDS
 
 Expected = tuple[str, str]
@@ -38,14 +43,16 @@ class Guard:
         self.rules = [rule for pack in self.packs for rule in pack.rules]
         self.as_of = as_of
 
+    def gate(self, datasets: Mapping[str, Iterable] | None = None, as_of: datetime | None = None,
+             rules: Sequence[str] = ()) -> OrderGate:
+        """Load ``datasets`` (all but orders) once, to check orders one at a time (``gate.check(order)``)."""
+        return OrderGate(self._chosen(rules), self.registry.operators, self._when(as_of), datasets or {})
+
     def report(self, orders: Iterable[Mapping[str, Any]] = (), datasets: Mapping[str, Iterable] | None = None,
                as_of: datetime | None = None, rules: Sequence[str] = ()) -> Report:
         """The full report (as ``--format json`` would write it) for these records."""
-        unknown = set(rules) - {rule.id for rule in self.rules} - {rule.name for rule in self.rules}
-        if unknown:
-            raise ValueError(f"unknown rule(s): {', '.join(sorted(unknown))}")
-        chosen = [rule for rule in self.rules if not rules or rule.id in rules or rule.name in rules]
-        when = as_of or self.as_of or datetime.now(timezone.utc).replace(microsecond=0)
+        chosen = self._chosen(rules)
+        when = self._when(as_of)
         inputs = [memory_dataset("orders", list(orders), "<orders>")]
         for kind, records in (datasets or {}).items():
             kind = kind.replace("_", "-")
@@ -54,6 +61,16 @@ class Guard:
             inputs.append(memory_dataset(kind, list(records), f"<{kind}>"))
         result = Engine(chosen, self.registry.operators, when, Redactor()).run(inputs)
         return build_report(result, self.packs)
+
+    def _when(self, as_of: datetime | None) -> datetime:
+        return as_of or self.as_of or datetime.now(UTC).replace(microsecond=0)
+
+    def _chosen(self, rules: Sequence[str]) -> list[Rule]:
+        """The rules named (by id or name), or all of them."""
+        unknown = set(rules) - {rule.id for rule in self.rules} - {rule.name for rule in self.rules}
+        if unknown:
+            raise ValueError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+        return [rule for rule in self.rules if not rules or rule.id in rules or rule.name in rules]
 
     def check(self, orders: Iterable[Mapping[str, Any]] = (), datasets: Mapping[str, Iterable] | None = None,
               as_of: datetime | None = None, rules: Sequence[str] = ()) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import pluggy
 
 from order_guard import __version__, hookspecs
+from order_guard.entrypoints import installed_entry_points
 from order_guard.errors import PluginError
 
 PROJECT = "order_guard"
@@ -115,14 +116,11 @@ def _register_module(pm: PluginManager, module: str) -> None:
 
 
 def _load_entry_points(pm: PluginManager) -> None:
-    # Imported here: scanning installed metadata costs start-up time.
-    from importlib.metadata import entry_points
-
-    for entry_point in entry_points(group=PROJECT):
+    for entry_point in installed_entry_points(PROJECT):
         if pm.is_blocked(entry_point.name):
             continue
-        dist = entry_point.dist
-        label = f"{entry_point.name} ({dist.name} {dist.version})" if dist else entry_point.name
+        dist = (entry_point.dist_name, entry_point.dist_version) if entry_point.dist_name else None
+        label = f"{entry_point.name} ({dist[0]} {dist[1]})" if dist else entry_point.name
         if pm.get_plugin(entry_point.name) is not None:
             earlier = pm.distributions.get(entry_point.name, ("order-guard", __version__))
             raise PluginError(f"plugin name {entry_point.name!r} of {label} is already taken by "
@@ -136,4 +134,4 @@ def _load_entry_points(pm: PluginManager) -> None:
                 f"disable it with -p no:{entry_point.name} if you accept running without it"
             ) from err
         if dist is not None:
-            pm.distributions[entry_point.name] = (dist.name, dist.version)
+            pm.distributions[entry_point.name] = dist

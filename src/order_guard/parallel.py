@@ -12,7 +12,6 @@ each part says which orders it held, and then the file is streamed again in one 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,6 +53,8 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     global _WORK
     if engine.jobs < 2 or dataset.parts is None or snapshots.versions or snapshots.findings:
         return False
+    import multiprocessing  # here: only --jobs needs it, and importing it costs every run's start
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     split = dataset.parts(engine.jobs)

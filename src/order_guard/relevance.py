@@ -126,7 +126,12 @@ class _Atom(Formula):
         return {self.field} if self.listed else set()
 
     def decide(self, value: Any) -> Verdict:
-        return None if value is _UNSURE else bool(self.predicate({self.field: value}))
+        if value is _UNSURE:
+            return None
+        try:
+            return bool(self.predicate({self.field: value}))
+        except Exception:  # a rule that fails on a value: the row is read, and the engine reports it
+            return None
 
     def partial(self, known: Mapping[str, Any]) -> Verdict | Formula:
         return self.decide(known[self.field]) if self.field in known else self
@@ -148,7 +153,10 @@ class _Atom(Formula):
                 return None
             if found is None and grouped:
                 return None
-            return bool(predicate({field: found}))
+            try:
+                return bool(predicate({field: found}))
+            except Exception:  # as in decide: read the row, the engine reports the rule's failure
+                return None
 
         return test
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from order_guard import __version__
 from order_guard.baseline import apply_baseline
-from order_guard.engine import RunResult
+from order_guard.engine import Finding, RunResult
 from order_guard.errors import ExitCode
 from order_guard.redaction import json_value
 from order_guard.rulelang.model import SEVERITY_RANK, Pack
 from order_guard.sanitize import safe_text, safe_value
 from order_guard.secrets import scrub
-from order_guard.waivers import Waiver, apply_waivers
+
+if TYPE_CHECKING:
+    from order_guard.waivers import Waiver
 
 #: ``--fail-on none`` never fails on findings (a report-only run); 3 still wins.
 NEVER = "none"
@@ -75,17 +77,13 @@ class Report:
 def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver] = (),
                  baseline: tuple[set, str] | None = None) -> Report:
     """The report of a run, with waivers and a baseline applied (see ``waivers``, ``baseline``)."""
-    pairs = sorted(
-        ((f.subject, _finding(f)) for f in result.findings),
-        key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
-                          pair[1]["location"]["line"] or 0, pair[0]),
-    )
+    pairs = ordered_findings(result.findings)
     findings = [finding for _, finding in pairs]
     errors = [_error(error) for dataset in result.datasets for error in dataset.errors]
     errors += [_error(error) for error in result.rule_errors]
     not_kept = sum(dataset.errors_not_kept for dataset in result.datasets)
     # Waivers and baselines match the values as read; what they add is neutralised for display.
-    waiver_states = safe_value(apply_waivers(pairs, list(waivers), result.as_of))
+    waiver_states = safe_value(_apply_waivers(pairs, waivers, result.as_of)) if waivers else []
     for finding in findings:
         for key in ("suppression", "expired_waiver"):
             if key in finding:
@@ -137,6 +135,24 @@ def build_report(result: RunResult, packs: list[Pack], waivers: Sequence[Waiver]
     }
     return Report(data, raw_subjects=[subject for subject, _ in pairs],
                   input_locations=[dataset.location for dataset in result.datasets])
+
+
+def _apply_waivers(pairs: list, waivers: Sequence[Waiver], as_of) -> list[dict[str, Any]]:
+    from order_guard.waivers import apply_waivers  # here: waivers read YAML; most gate runs have none
+
+    return apply_waivers(pairs, list(waivers), as_of)
+
+
+def ordered_findings(findings: Iterable[Finding]) -> list[tuple[str, dict[str, Any]]]:
+    """``(subject as read, finding as reported)`` pairs, most severe first: the order of every report."""
+    pairs = [(f.subject, _finding(f)) for f in findings]
+    if len(pairs) < 2:
+        return pairs
+    return sorted(
+        pairs,
+        key=lambda pair: (-SEVERITY_RANK[pair[1]["severity"]], pair[1]["rule_id"], pair[1]["location"]["path"],
+                          pair[1]["location"]["line"] or 0, pair[0]),
+    )
 
 
 def _error(error) -> dict[str, Any]:

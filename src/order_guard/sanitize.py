@@ -25,7 +25,10 @@ _NUMBER_LIKE = re.compile(r"^[+-][\d\s().,/+-]*$")
 
 def safe_text(value: str) -> str:
     """``value`` with control characters shown as ``?`` and a formula start defused with ``'``."""
-    text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
+    if value.isascii() and value.isprintable():  # the common case: nothing to replace
+        text = value
+    else:
+        text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
     if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
         return "'" + text
     return text
@@ -34,6 +37,8 @@ def safe_text(value: str) -> str:
 def safe_value(value: Any) -> Any:
     """Apply :func:`safe_text` to every string inside ``value`` (dicts, lists)."""
     if isinstance(value, str):
+        if value.isascii() and value.isprintable() and not value.startswith(_FORMULA_START):
+            return value  # nothing to neutralise: the common case, without a call
         return safe_text(value)
     if isinstance(value, dict):
         return {key: safe_value(item) for key, item in value.items()}

@@ -25,6 +25,8 @@ def register_secret(value: str | None) -> None:
 
 def scrub(text: str) -> str:
     """``text`` with every registered secret and every URL password masked."""
+    if not _registered and "://" not in text:  # nothing registered, no URL: nothing to mask
+        return text
     for secret in sorted(_registered, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-#: As ``order_guard.rulelang.cases.CASES_SUFFIX``; not imported, so loading the plugin stays free.
+#: As ``order_guard.rulelang.loader.CASES_SUFFIX``; not imported, so loading the plugin stays free.
 CASES_SUFFIX = ".cases.yaml"
 _EXAMPLES_SEEN = pytest.StashKey[set]()
 

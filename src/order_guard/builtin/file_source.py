@@ -10,6 +10,8 @@ it and exits 3.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -70,6 +72,7 @@ def _hidden(relative: Path) -> bool:
 
 def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Dataset:
     """Detect one file's format and return it as a dataset (of kind ``unknown`` if it cannot be)."""
+    stamp = _stamp(path)
     try:
         opened = open_data_file(path, request.encoding)
         encoding = _checked_encoding(path, opened.encoding, forced=request.encoding is not None)
@@ -85,10 +88,10 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
         while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
             first_line = opened.text.readline(LINE_SAMPLE)
         if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or _json_suffix(path):
-            return _open_json(path, opened, first_line, request, registry)
+            return _open_json(path, opened, first_line, request, registry, stamp)
         if not first_line.endswith(("\n", "\r")):
             first_line += opened.text.readline()  # the rest of a long header
-        return _open_flat(path, opened, first_line, request, registry)
+        return _open_flat(path, opened, first_line, request, registry, stamp)
     except UnicodeDecodeError as err:
         return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding")
     except (EOFError, OSError) as err:
@@ -153,8 +156,57 @@ def _details(opened: OpenedFile, **more: Any) -> dict[str, Any]:
     return {"encoding": opened.encoding, "compressed": "gzip" if opened.compressed else None, **more}
 
 
+def _stamp(path: Path) -> os.stat_result | None:
+    """A regular file's identity, size and modification time before it is read (pipes have none)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
+
+
+def _changed(path: Path, stamp: os.stat_result | None, read: int) -> str | None:
+    """Why the bytes just read are not the file as it was opened, if they are not: a writer
+    truncating or appending to it, or replacing it, while the run read it."""
+    if stamp is None:
+        return None
+    if read != stamp.st_size:
+        return f"{stamp.st_size} bytes when it was opened, {read} read"
+    try:
+        now = path.stat()
+    except OSError:
+        return None  # gone since, but every byte of it was read
+    if (now.st_ino, now.st_size, now.st_mtime_ns) != (stamp.st_ino, stamp.st_size, stamp.st_mtime_ns):
+        return "it was modified or replaced"
+    return None
+
+
+def _note_change(dataset: Dataset, path: Path, stamp: os.stat_result | None, opened: OpenedFile) -> None:
+    """The digest of what was read, and an error when that is not the whole file as it was opened:
+    a report cut between two rows reads like a complete one."""
+    try:
+        dataset.sha256 = opened.sha256()
+    except OSError as err:
+        if not dataset.errors:
+            dataset.error(f"cannot read to the end: {err}")
+        return
+    changed = _changed(path, stamp, opened.bytes_read)
+    if changed:
+        dataset.error(f"the file changed while it was read ({changed}): check it again once it is written completely")
+
+
+def _reopen(dataset: Dataset, path: Path, encoding: str) -> OpenedFile | None:
+    """The file opened again for its records; gone or unreadable since it was detected, the
+    dataset says so and the run goes on to report the rest (exit 3)."""
+    try:
+        return open_data_file(path, encoding)
+    except SourceError as err:
+        dataset.error(f"{err.detail} (it was there when the run began); none of its records were checked")
+        return None
+
+
 def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
-               registry: Registry) -> Dataset:
+               registry: Registry, stamp: os.stat_result | None) -> Dataset:
     header = FlatReader(StringIO(first_line + opened.text.readline(), newline=""))
     fmt = detect_flat_format(path, header.names, registry, request.kind)
     _refuse_duplicate_columns(path, header.names, fmt)
@@ -162,10 +214,17 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     encoding = request.encoding
 
     def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
-        again = open_data_file(path, encoding or opened.encoding)
+        again = _reopen(dataset, path, encoding or opened.encoding)
+        if again is None:
+            return
         try:
-            yield from flat_records(dataset, FlatReader(again.text, again.invisible_seen), fmt)
-            dataset.sha256 = again.sha256()
+            try:
+                reader = FlatReader(again.text, again.invisible_seen)
+            except (UnicodeDecodeError, EOFError, OSError) as err:
+                dataset.error(f"cannot read: {err}", 1)
+                return
+            yield from flat_records(dataset, reader, fmt)
+            _note_change(dataset, path, stamp, again)
         finally:
             again.close()
 
@@ -198,7 +257,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
 
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
-               registry: Registry) -> Dataset:
+               registry: Registry, stamp: os.stat_result | None) -> Dataset:
     second_line = opened.text.readline(LINE_SAMPLE)
     if first_line.endswith(("\n", "\r")) and jsondocs.is_json_lines(first_line, second_line):
         sample = next(value for _, value in jsondocs.iter_lines(StringIO(first_line + second_line))
@@ -207,13 +266,16 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         encoding = request.encoding or opened.encoding
 
         def read_lines(dataset: Dataset) -> Iterator[dict[str, Any]]:
-            again = open_data_file(path, encoding)
+            again = _reopen(dataset, path, encoding)
+            if again is None:
+                return
             lines = jsondocs.LineReader(again.text)
             try:
                 yield from json_records(dataset, lines, fmt)
-                dataset.sha256 = again.sha256()
             except (UnicodeDecodeError, EOFError, OSError) as err:
                 dataset.unreadable(f"cannot read further: {err}", lines.line + 1)
+            else:
+                _note_change(dataset, path, stamp, again)
             finally:
                 again.close()
 
@@ -228,10 +290,12 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         document = jsondocs.read_document(StringIO(text))
     except UnreadableRecord as err:
         dataset = _unreadable(path, request, err.message, err.line)
-        dataset.sha256 = opened.sha256()
+        _note_change(dataset, path, stamp, opened)
         return dataset
     fmt = detect_json_format(path, document, registry, request.kind)
-    return json_documents.whole_dataset(path, document, fmt, _details(opened), opened.sha256())
+    dataset = json_documents.whole_dataset(path, document, fmt, _details(opened), None)
+    _note_change(dataset, path, stamp, opened)
+    return dataset
 
 
 @hookimpl(trylast=True)

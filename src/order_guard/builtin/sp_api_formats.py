@@ -63,9 +63,9 @@ def _any_order(items: list, is_order) -> bool:
 _ADDRESS_FIELDS = ("recipient_name", "ship_address_1", "ship_address_2", "ship_address_3", "ship_phone",
                    "ship_city", "ship_state", "ship_postal_code", "ship_country")
 _V0_ADDRESS = dict(zip(_ADDRESS_FIELDS, ("Name", "AddressLine1", "AddressLine2", "AddressLine3", "Phone", "City",
-                                         "StateOrRegion", "PostalCode", "CountryCode")))
+                                         "StateOrRegion", "PostalCode", "CountryCode"), strict=True))
 _V2026_ADDRESS = dict(zip(_ADDRESS_FIELDS, ("name", "addressLine1", "addressLine2", "addressLine3", "phone", "city",
-                                            "stateOrRegion", "postalCode", "countryCode")))
+                                            "stateOrRegion", "postalCode", "countryCode"), strict=True))
 
 
 def _address(address: dict, keys: dict[str, str]) -> dict[str, Any]:

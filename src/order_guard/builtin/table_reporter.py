@@ -10,6 +10,7 @@ from order_guard.report import RenderOptions, Report
 from order_guard.reporting import engine_note, verdict, waiver_note, where
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.sanitize import safe_text
+from order_guard.texttable import simple_table
 from order_guard.types import Reporter
 
 MAX_MESSAGE = 110
@@ -21,8 +22,6 @@ def safe(text: Any) -> str:
 
 
 def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
-    from tabulate import tabulate  # here: importing it costs a gate's start-up even when JSON is asked
-
     data, summary = report.data, report.summary
     out.write(f"order-guard {data['tool']['version']}  as of {data['as_of']}\n")
     for entry in data["inputs"]:
@@ -34,13 +33,13 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
              safe(_shorten(f["message"])), safe(where(f["location"])))
             for f in report.findings
         ]
-        out.write(tabulate(rows, headers=["severity", "rule", "order / sku", "message", "where"], tablefmt="simple"))
+        out.write(simple_table(rows, ["severity", "rule", "order / sku", "message", "where"]))
         out.write("\n\n")
     by_rule = summary["by_rule"]
     rule_rows = [(rule["id"], rule["name"], rule["severity"], by_rule.get(rule["id"], 0),
                   "missing: " + ", ".join(rule["missing_datasets"]) if rule["missing_datasets"] else "")
                  for rule in sorted(data["rules"], key=lambda r: (-SEVERITY_RANK[r["severity"]], r["id"]))]
-    out.write(tabulate(rule_rows, headers=["rule", "name", "severity", "findings", "datasets"], tablefmt="simple"))
+    out.write(simple_table(rule_rows, ["rule", "name", "severity", "findings", "datasets"]))
     out.write("\n\n")
     if data["errors"]:
         out.write(f"{len(data['errors'])} error(s) reading or checking the data:\n")

@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -16,8 +15,7 @@ from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.config import load_config
 from order_guard.datasets import Dataset, DatasetRequest
-from order_guard.errors import UsageError
-from order_guard.evidence import RunRecord, write_bundle
+from order_guard.errors import OutputError, UsageError
 from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
 from order_guard.sanitize import safe_text
@@ -67,12 +65,20 @@ def run(args: argparse.Namespace) -> int:
         document = baseline_document(list(zip(report.raw_subjects, report.findings)), report.data["as_of"])
         write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
     if args.evidence:
+        from order_guard.evidence import RunRecord, write_bundle
+
         record = RunRecord(command=["order-guard", *sys.argv[1:]], options=options,
                            show_buyer_data=args.show_buyer_data, plugins=list(args.plugins),
                            encodings=_input_encodings(report, requests), waivers=request.waivers,
                            baseline=request.baseline)
         write_bundle(Path(args.evidence), report, packs, registry, record)
-    reporters[main_format].render(report, sys.stdout, options)
+    try:
+        reporters[main_format].render(report, sys.stdout, options)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: cli.main says so
+    except OSError as err:
+        raise OutputError(f"cannot write the report to standard output: {err.strerror or err}") from None
     return report.verdict(options)
 
 
@@ -130,6 +136,8 @@ def _announce(dataset: Dataset) -> None:
 
 def write_atomically(path: Path, write: Callable[[TextIO], object]) -> None:
     """Write to a temporary file beside ``path`` and rename: never a half-written report."""
+    import tempfile
+
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
@@ -139,6 +147,9 @@ def write_atomically(path: Path, write: Callable[[TextIO], object]) -> None:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             write(out)
         os.replace(temporary, path)
+    except OSError as err:  # a full disk, a directory in the way: one line, and no partial file
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"--output {path}: cannot write: {err.strerror or err}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

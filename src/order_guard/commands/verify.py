@@ -88,5 +88,6 @@ def _differences(recorded: object, again: object, where: str = "report") -> list
     if isinstance(recorded, list):
         if len(recorded) != len(again):
             return [f"{where}: {len(recorded)} entries recorded, {len(again)} on re-run"]
-        return [d for index, (a, b) in enumerate(zip(recorded, again)) for d in _differences(a, b, f"{where}[{index}]")]
+        return [d for index, (a, b) in enumerate(zip(recorded, again, strict=True))
+                for d in _differences(a, b, f"{where}[{index}]")]
     return [] if recorded == again else [f"{where}: {recorded!r} recorded, {again!r} on re-run"]

@@ -7,7 +7,6 @@ computed while the file is read, so evidence costs no second pass.
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import io
 import re
@@ -31,6 +30,7 @@ class _HashingReader(io.RawIOBase):
     def __init__(self, raw: BinaryIO):
         self._raw = raw
         self.sha256 = hashlib.sha256()
+        self.size = 0
 
     def readable(self) -> bool:
         return True
@@ -38,6 +38,7 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[override]
         data = self._raw.read(len(buffer))
         self.sha256.update(data)
+        self.size += len(data)
         buffer[: len(data)] = data
         return len(data)
 
@@ -102,6 +103,11 @@ class OpenedFile:
             pass
         return self._hasher.sha256.hexdigest()
 
+    @property
+    def bytes_read(self) -> int:
+        """Bytes read from the file as stored (compressed, if it is) so far."""
+        return self._hasher.size
+
     def close(self) -> None:
         self.text.close()
 
@@ -116,6 +122,8 @@ def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
     stream: BinaryIO = io.BufferedReader(hasher)
     compressed = stream.peek(2)[:2] == _GZIP_MAGIC
     if compressed:
+        import gzip  # here: most files are not compressed, and a gate should not pay for the module
+
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
     try:
         sample = stream.read(SAMPLE_BYTES)
@@ -169,7 +177,11 @@ def _raw_stream(path: Path) -> BinaryIO:
     """The file's bytes, decompressed if gzip (``gzip.open`` closes the file it opened)."""
     with open(path, "rb") as probe:
         compressed = probe.read(2) == _GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else open(path, "rb")  # type: ignore[return-value]
+    if not compressed:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    import gzip
+
+    return gzip.open(path, "rb")  # type: ignore[return-value]
 
 
 def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:

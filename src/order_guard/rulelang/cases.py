@@ -26,10 +26,9 @@ from typing import Any
 
 from order_guard.canonical import has_dates, parse_datetime
 from order_guard.errors import RuleFileError, RuleProblem
+from order_guard.rulelang.loader import is_case_file
 from order_guard.rulelang.yamlload import YamlProblem, line_of, load_yaml
 from order_guard.types import DATASET_KINDS
-
-CASES_SUFFIX = ".cases.yaml"
 
 _EXPECT = {
     "type": "object",
@@ -81,10 +80,6 @@ class CaseFile:
     path: Path
     rule_paths: list[Path]
     cases: list[Case]
-
-
-def is_case_file(path: Path) -> bool:
-    return path.name.lower().endswith(CASES_SUFFIX)
 
 
 def case_files_beside(pack_paths: Sequence[Path]) -> list[Path]:

@@ -9,7 +9,6 @@ fields, values, look-ups and aggregates against the run.
 
 from __future__ import annotations
 
-import difflib
 import operator
 import string
 from collections import defaultdict
@@ -97,6 +96,8 @@ class CompileContext:
     def getter(self, field: str) -> Getter:
         known = fields_of(self.kind)
         if field not in known and not field.startswith("x_"):
+            import difflib  # here: only a rule with a mistake needs a suggestion
+
             hint = difflib.get_close_matches(field, list(known), n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise RuleSemanticError(f"unknown field {field!r} for {self.kind}{suggestion}")

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from order_guard.canonical import parse_datetime
 from order_guard.datasets import memory_dataset
 from order_guard.engine import Engine, Finding
 from order_guard.redaction import Redactor
-from order_guard.rulelang.loader import example_datasets
 from order_guard.rulelang.model import Rule
+from order_guard.rulelang.validation import example_datasets
 from order_guard.types import Operator
 
 
 def example_findings(rule: Rule, case: Mapping[str, Any], operators: Mapping[str, Operator]) -> list[Finding]:
     """The findings of ``rule`` alone over the datasets of one example."""
-    as_of = parse_datetime(case["as_of"]) if "as_of" in case else datetime.now(timezone.utc)
+    as_of = parse_datetime(case["as_of"]) if "as_of" in case else datetime.now(UTC)
     datasets = [memory_dataset(kind, records, f"<example {kind}>")
                 for kind, records in example_datasets(case).items()]
     result = Engine([rule], operators, as_of, Redactor()).run(datasets)

@@ -1,11 +1,15 @@
-"""A cache of rule files that passed the schema, keyed by their exact bytes.
+"""A cache of validated rule packs, keyed by the rule file's bytes and the vocabulary it was checked in.
 
-A warehouse gate starts many times a day with the same pack; parsing its YAML
-and validating it against the schema each time costs more than checking one
-parcel. A file whose bytes, order-guard version and rule-file schema (which
-depends on the operators plugins register) are unchanged is read back from
-here as JSON instead. Meaning (phase 2) is still checked on every load. The
-cache holds data only, never code; ``ORDER_GUARD_NO_CACHE=1`` turns it off.
+A warehouse gate starts many times a day with the same pack; parsing its YAML,
+validating it against the schema (phase 1) and checking its meaning (phase 2)
+each time costs more than checking one parcel. A file whose bytes, order-guard
+version, rule-file schema and operator code are unchanged is read back from
+here instead: the pack as the loader built it (:mod:`order_guard.rulelang.model`),
+lines included, so errors found later still name them. Only files without a
+single problem are stored. Entries are JSON (data, never code) behind a digest
+(:mod:`order_guard.cachefiles`); a damaged or foreign one is a miss. The digest guards
+against damage, not against someone who may write to the cache folder (who could as
+well edit the rule files): keep the folder as private as the packs.
 """
 
 from __future__ import annotations
@@ -13,66 +17,126 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from order_guard import __version__
-from order_guard.rulelang.yamlload import LineDict, LineList
+from order_guard.cachefiles import cache_dir, read_entry, write_entry
+from order_guard.rulelang.lines import LineDict, LineList
+from order_guard.rulelang.model import Check, Pack, Rule
+from order_guard.types import Operator
 
-FORMAT = 1
-
-
-def cache_dir() -> Path | None:
-    if os.environ.get("ORDER_GUARD_NO_CACHE"):
-        return None
-    explicit = os.environ.get("ORDER_GUARD_CACHE_DIR")
-    base = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
-        "order-guard"
-    return base / "packs"
+#: Bumped whenever the stored shape changes; part of every key.
+FORMAT = 2
 
 
-def schema_digest(schema: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+def vocabulary_key(operators: Mapping[str, Operator], schema: Mapping[str, Any]) -> str:
+    """What a pack was validated against: the rule-file schema and the code of each operator.
+
+    Each operator's source file is named with its size and modification time, so
+    editing a plugin's operator (or installing another version) invalidates the
+    packs validated with the old one, even when its version number is unchanged.
+    """
+    parts = [json.dumps(schema, sort_keys=True)]
+    for name in sorted(operators):
+        compile_ = operators[name].compile
+        parts.append(f"{name}\0{getattr(compile_, '__module__', '')}\0{getattr(compile_, '__qualname__', '')}"
+                     f"\0{_code_stamp(compile_)}")
+    return hashlib.sha256("\0\0".join(parts).encode()).hexdigest()
 
 
-def key_for(content: bytes, schema_sha: str) -> str:
-    return hashlib.sha256(b"%d\0%s\0%s\0" % (FORMAT, __version__.encode(), schema_sha.encode()) + content).hexdigest()
+def _code_stamp(function: Any) -> str:
+    code = getattr(function, "__code__", None)
+    filename = code.co_filename if code is not None else getattr(
+        sys.modules.get(getattr(function, "__module__", None) or ""), "__file__", None)
+    if not filename:
+        return "?"
+    try:
+        stat = os.stat(filename)
+    except OSError:
+        return f"{filename}\0?"
+    return f"{filename}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
-def load(key: str) -> Any | None:
-    """The validated document stored under ``key``, or None (a miss, or an unreadable entry)."""
-    folder = cache_dir()
+def key_for(content: bytes, vocabulary: str) -> str:
+    return hashlib.sha256(b"%d\0%s\0%s\0" % (FORMAT, __version__.encode(), vocabulary.encode()) + content).hexdigest()
+
+
+def load(key: str, path: Path) -> Pack | None:
+    """The pack stored under ``key``, as read from ``path``; None on a miss or a damaged entry."""
+    folder = cache_dir("packs")
     if folder is None:
         return None
+    content = read_entry(folder / f"{key}.json")
+    if content is None:
+        return None
     try:
-        return _decode(json.loads((folder / f"{key}.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+        return _decode_pack(json.loads(content), path)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
 
-def store(key: str, document: Any) -> None:
-    """Keep a document that passed the schema; a cache that cannot be written is simply not used."""
-    folder = cache_dir()
+def store(key: str, pack: Pack) -> None:
+    """Keep a pack that validated without a problem."""
+    folder = cache_dir("packs")
     if folder is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(_encode(document), out)
-        os.replace(temporary, folder / f"{key}.json")
-    except OSError:
-        pass
+        content = json.dumps(_encode_pack(pack), separators=(",", ":")).encode()
+    except (TypeError, ValueError):  # a value JSON cannot hold: validate that file every time
+        return
+    write_entry(folder / f"{key}.json", content)
+
+
+def _encode_pack(pack: Pack) -> dict[str, Any]:
+    return {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "description": pack.description,
+            "rules": [_encode_rule(rule) for rule in pack.rules]}
+
+
+def _decode_pack(data: dict[str, Any], path: Path) -> Pack:
+    return Pack(name=data["name"], version=data["version"], path=path, sha256=data["sha256"],
+                description=data["description"],
+                rules=tuple(_decode_rule(rule, path, data["name"]) for rule in data["rules"]))
+
+
+def _encode_rule(rule: Rule) -> dict[str, Any]:
+    return {"id": rule.id, "name": rule.name, "severity": rule.severity, "summary": rule.summary,
+            "checks": [_encode_check(check) for check in rule.checks], "rationale": rule.rationale,
+            "remediation": rule.remediation, "references": list(rule.references),
+            "examples": _encode(rule.examples), "tags": list(rule.tags), "value_at_risk": rule.value_at_risk,
+            "line": rule.line}
+
+
+def _decode_rule(data: dict[str, Any], path: Path, pack: str) -> Rule:
+    return Rule(id=data["id"], name=data["name"], severity=data["severity"], summary=data["summary"],
+                checks=tuple(_decode_check(check) for check in data["checks"]), rationale=data["rationale"],
+                remediation=data["remediation"], references=tuple(data["references"]),
+                examples=_decode(data["examples"]), tags=tuple(data["tags"]), value_at_risk=data["value_at_risk"],
+                path=path, line=data["line"], pack=pack)
+
+
+def _encode_check(check: Check) -> dict[str, Any]:
+    return {"dataset": check.dataset, "fail_if": _encode(check.fail_if), "message": check.message,
+            "when": _encode(check.when), "line": check.line, "uses": list(check.uses),
+            "reads_as_of": check.reads_as_of}
+
+
+def _decode_check(data: dict[str, Any]) -> Check:
+    return Check(dataset=data["dataset"], fail_if=_decode(data["fail_if"]), message=data["message"],
+                 when=_decode(data["when"]), line=data["line"], uses=tuple(data["uses"]),
+                 reads_as_of=data["reads_as_of"])
 
 
 def _encode(value: Any) -> Any:
+    """A YAML value with its lines: mappings as ``m``, sequences as ``s``, scalars as ``v``."""
     if isinstance(value, LineDict):
         return {"m": {key: _encode(item) for key, item in value.items()}, "l": value.line, "k": value.key_lines}
     if isinstance(value, LineList):
         return {"s": [_encode(item) for item in value], "l": value.line, "i": value.item_lines}
-    if isinstance(value, (dict, list)):
-        raise TypeError("only line-aware documents are cached")
+    if isinstance(value, (dict, list, tuple, set)):
+        raise TypeError("only values read from YAML, with their lines, are cached")
     return {"v": value}
 
 

@@ -15,16 +15,9 @@ import yaml
 from yaml.events import AliasEvent
 
 from order_guard.errors import RuleProblem
+from order_guard.rulelang.lines import LineDict, LineList
 
-
-class LineDict(dict):
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class LineList(list):
-    line: int = 0
-    item_lines: list[int]
+__all__ = ["LineDict", "LineList", "YamlProblem", "line_of", "load_yaml", "load_yaml_with_duplicates"]
 
 
 #: A rule file holds rules, not data: the Amazon pack is about 1,000 nodes. Past this, loading

@@ -17,6 +17,7 @@ Connections close when the run's registry goes away (the end of the run).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import weakref
 from pathlib import Path
@@ -112,8 +113,16 @@ def _close_all(key: int) -> None:
         session.close()
 
 
+#: SQLAlchemy's pointer to its documentation, which some of its errors carry on their first line.
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+
+
 def explain_error(err: BaseException) -> str:
     """A driver error as one scrubbed line, without the SQL statement or SQLAlchemy's links."""
+    if type(err).__name__ == "PendingRollbackError":
+        # SQLAlchemy's words for a connection that broke under an earlier query of the run
+        # ("Can't reconnect until invalid transaction is rolled back") say nothing to a user.
+        return "the connection to the database was lost earlier in the run (did the server restart?)"
     original = getattr(err, "orig", None) or err
     text = str(original).strip().splitlines()
-    return scrub(text[0] if text else type(original).__name__)
+    return scrub(_BACKGROUND.sub("", text[0]) if text else type(original).__name__)

@@ -1,4 +1,4 @@
-"""Parts of ``--format html`` (``order_guard.builtin.html_reporter``): escaped markup helpers, style, chart."""
+"""Parts of ``--format html`` (``order_guard.reporters.html_page``): escaped markup helpers, style, chart."""
 
 from __future__ import annotations
 
