@@ -36,7 +36,8 @@ from order_guard.bulk import choice  # noqa: E402
 from order_guard.canonical import parse_datetime  # noqa: E402
 from order_guard.checking import CheckRequest, load_registry, run_check  # noqa: E402
 from order_guard.datasets import DatasetRequest  # noqa: E402
-from order_guard.rulelang.loader import example_datasets, load_packs  # noqa: E402
+from order_guard.rulelang.loader import load_packs  # noqa: E402
+from order_guard.rulelang.validation import example_datasets  # noqa: E402
 
 PACK = bundled_rules_dir() / "amazon" / "pending.yaml"
 CASES = bundled_rules_dir() / "amazon" / "pending.cases.yaml"
