@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from order_guard.baseline import load_baseline
+from order_guard.bulk.choice import choose as choose_engine
 from order_guard.datasets import Dataset, DatasetRequest
 from order_guard.engine import Engine
 from order_guard.errors import UsageError
@@ -39,6 +40,8 @@ class CheckRequest:
     on_explain: Callable[[list], None] | None = None
     #: Processes a large flat orders file may be read by (``--jobs``).
     jobs: int = 1
+    #: ``auto`` (DuckDB for a large orders file, where installed), ``duckdb`` or ``streaming``.
+    engine: str = "auto"
 
 
 def load_registry(plugins: Iterable[str] = (), disabled: Iterable[str] = ()) -> Registry:
@@ -91,7 +94,13 @@ def run_check(request: CheckRequest, registry: Registry | None = None) -> tuple[
     for dataset in datasets:
         request.on_dataset(dataset)
     engine = Engine(rules, registry.operators, as_of, Redactor(request.show_buyer_data), jobs=request.jobs)
+    choice = choose_engine(request.engine, datasets, engine, registry)
     result = engine.run(datasets)
+    choice.settle()
     if request.on_explain is not None:
         request.on_explain(result.explain)
-    return build_report(result, packs, waivers, baseline), packs
+    report = build_report(result, packs, waivers, baseline)
+    data = report.data  # the engine goes beside the inputs it read
+    report.data = {**{key: data[key] for key in ("tool", "as_of", "inputs")}, "engine": choice.as_report(),
+                   **{key: value for key, value in data.items() if key not in ("tool", "as_of", "inputs")}}
+    return report, packs

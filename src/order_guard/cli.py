@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write an evidence bundle of the run (see: order-guard verify)")
     check.add_argument("--explain", action="store_true",
                        help="print on stderr, per rule and dataset, whether it ran in the database (and the SQL)")
+    check.add_argument("--engine", choices=("auto", "duckdb", "streaming"), default="auto",
+                       help="check the orders with DuckDB (order-guard[duckdb]) or in Python; "
+                            "auto (default): DuckDB for a large orders file, where installed")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
     rules = commands.add_parser("rules", help="list, show and validate rules")

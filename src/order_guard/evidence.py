@@ -181,13 +181,15 @@ def altered_copies(directory: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def comparable(report: dict[str, Any], renamed: dict[str, str] | None = None) -> dict[str, Any]:
-    """What must be identical between a run and its re-run: all but where the packs were read from.
+    """What must be identical between a run and its re-run: all but where the packs were read from
+    and which engine checked the orders (they find the same).
 
     ``renamed`` maps the bundle's copies (waivers, baseline) back to the files the run read,
     so ``waivers.yaml:12`` in a re-run compares equal to ``/etc/shop/waivers.yaml:12``.
     """
     without_pack_paths = {**report, "packs": [{key: value for key, value in pack.items() if key != "path"}
                                               for pack in report["packs"]]}
+    without_pack_paths.pop("engine", None)  # how the orders were checked, not what was found
     return _rename(without_pack_paths, renamed or {})
 
 

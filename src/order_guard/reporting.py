@@ -21,6 +21,12 @@ def where(location: dict[str, Any]) -> str:
     return f"{location['path']}#{location['pointer']}" if location.get("pointer") else location["path"]
 
 
+def engine_note(data: dict[str, Any]) -> str | None:
+    """Which engine checked the orders, and why (None for a report made without one)."""
+    engine = data.get("engine")
+    return f"{engine['used']} ({engine['reason']})" if engine else None
+
+
 def waiver_note(note: dict[str, Any]) -> str:
     """A waiver as an auditor reads it: why, who, until when, where it is written."""
     return f"{note['reason']} ({note['owner']}, expires {note['expires']}; {note['source']})"

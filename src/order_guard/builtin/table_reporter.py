@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from order_guard import hookimpl
 from order_guard.report import RenderOptions, Report
-from order_guard.reporting import verdict, waiver_note, where
+from order_guard.reporting import engine_note, verdict, waiver_note, where
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.sanitize import safe_text
 from order_guard.texttable import simple_table
@@ -54,6 +54,8 @@ def render_table(report: Report, out: TextIO, options: RenderOptions) -> None:
     risk = ", ".join(f"{amount} {currency}" for currency, amount in summary["value_at_risk"].items())
     out.write(f"records: {summary['records_read']} read, {summary['records_checked']} checked, "
               f"{summary['records_unreadable']} unreadable\n")
+    if engine_note(data):
+        out.write(f"engine: {safe(engine_note(data))}\n")
     out.write(f"findings: {summary['findings']} ({severities})" + (f"; value at risk: {risk}" if risk else "") + "\n")
     _write_suppressions(report, out)
     out.write(_verdict(report, options) + "\n")

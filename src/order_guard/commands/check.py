@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         waivers=Path(args.waivers) if args.waivers else config.waivers,
         baseline=Path(args.baseline) if args.baseline else None,
         jobs=args.jobs,
+        engine=args.engine,
     )
     outputs = [_output_flag(value) for value in args.output]
     registry = load_registry(enabled, disabled)

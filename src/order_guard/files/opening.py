@@ -242,7 +242,8 @@ def scan_text(path: Path) -> TextScan:
     newlines = 0
     with _raw_stream(path) as stream:
         while block := stream.read(1 << 20):
-            if scan.not_utf8 is None:
+            # An ASCII block with no character cut at the last one's end is valid UTF-8: not decoded.
+            if scan.not_utf8 is None and not (block.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError as err:

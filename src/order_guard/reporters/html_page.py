@@ -84,6 +84,8 @@ def _summary(report: Report, rules: list[dict[str, Any]]) -> str:
         ("findings", summary["findings"],
          f'{summary["open"]} open, {summary["waived"]} waived, {summary["baselined"]} baselined'),
     ]
+    if report.data.get("engine"):
+        cards.append(("engine", report.data["engine"]["used"], report.data["engine"]["reason"]))
     html_cards = "".join(f'<div class="card">{e(label)}<b>{e(value)}</b><span class="muted">{e(note)}</span></div>'
                          for label, value, note in cards)
     risk = "".join(f"<b>{e(amount)} {e(currency)}</b>" for currency, amount in summary["value_at_risk"].items())

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, TextIO
 
 from order_guard.report import RenderOptions, Report
-from order_guard.reporting import counts_against, waiver_note, where
+from order_guard.reporting import counts_against, engine_note, waiver_note, where
 from order_guard.sanitize import safe_text
 
 ERRORS_SUITE = "order-guard input errors"
@@ -160,6 +160,8 @@ def _run_suite(root: ET.Element, report: Report, options: RenderOptions) -> None
               "exit_code": int(report.verdict(options)), "waived": summary["waived"],
               "baselined": summary["baselined"], **{f"waivers.{k}": v for k, v in summary["waivers"].items()},
               **{f"value_at_risk.{k}": v for k, v in summary["value_at_risk"].items()}}
+    if engine_note(data):
+        values["engine"] = engine_note(data)
     for index, entry in enumerate(data["inputs"]):
         values[f"input.{index}"] = f"{entry['path']} {entry['kind']} {entry['format']} sha256={entry['sha256']}"
     for key, value in values.items():

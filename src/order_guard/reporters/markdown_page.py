@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from order_guard.report import RenderOptions, Report
-from order_guard.reporting import verdict, where
+from order_guard.reporting import engine_note, verdict, where
 from order_guard.rulelang.model import SEVERITY_RANK
 from order_guard.sanitize import safe_text
 
@@ -100,6 +100,8 @@ def render_markdown(report: Report, out: TextIO, options: RenderOptions) -> None
               f"{summary['baselined']} baseline)\n"
               f"- Waivers: {waivers['active']} active, {waivers['expired']} expired, {waivers['stale']} stale\n"
               f"- Value at risk: {risk or 'none'}\n")
+    if engine_note(data):
+        out.write(f"- Engine: {md(engine_note(data))}\n")
     if summary["baseline"] is not None:
         out.write(f"- Baseline: {summary['baseline']['matched']} of {summary['baseline']['entries']} entries "
                   f"matched, {summary['baseline']['gone']} gone\n")

@@ -177,7 +177,8 @@ def render_sarif(report: Report, out: TextIO, options: RenderOptions) -> None:
             "executionSuccessful": bool(summary["complete"]),
             "toolExecutionNotifications": _notifications(report, rule_index, artifacts, options),
             "exitCode": int(report.verdict(options)),
-            "properties": {"fail_on": options.fail_on, "verdict": verdict(report, options)[0]},
+            "properties": {"fail_on": options.fail_on, "verdict": verdict(report, options)[0],
+                           **({"engine": _clean(data["engine"])} if data.get("engine") else {})},
         }],
         "artifacts": [
             {"location": {"uri": artifact_uri(entry["path"])}, "roles": ["analysisTarget"],
