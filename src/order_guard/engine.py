@@ -302,19 +302,24 @@ class Engine:
         return findings
 
     def _finding(self, compiled: CompiledCheck, dataset: Dataset, record: dict, subject: str) -> Finding:
-        rule = compiled.rule
-        evidence = {name: self.redactor.value(name, record.get(name))
-                    for name in compiled.evidence_fields if name != "items"}
-        for lookup in compiled.evidence_lookups:
-            evidence.update(lookup(record))
-        computed = {name: get(record) for name, get in compiled.named.items()}
-        evidence.update({name: self.redactor.value(name, value) for name, value in computed.items()})
-        risk = None
-        if rule.value_at_risk and record.get(rule.value_at_risk) is not None:
-            risk = (record[rule.value_at_risk], record.get("currency"))
         location = {"path": dataset.location, "line": record.get("_line")}
         if record.get("_pointer") is not None:
             location["pointer"] = record["_pointer"]
-        message = self.redactor.format(compiled.check.message, {**record, **computed}, rule)
-        return Finding(rule=rule, kind=compiled.check.dataset, subject=subject, message=message,
-                       evidence=evidence, location=location, value_at_risk=risk)
+        return build_finding(self.redactor, compiled, record, subject, location)
+
+
+def build_finding(redactor: Redactor, compiled: CompiledCheck, record: dict, subject: str,
+                  location: dict[str, Any]) -> Finding:
+    """A failed check on ``record`` as a finding: its evidence redacted, its message filled in."""
+    rule = compiled.rule
+    evidence = {name: redactor.value(name, record.get(name)) for name in compiled.evidence_fields if name != "items"}
+    for lookup in compiled.evidence_lookups:
+        evidence.update(lookup(record))
+    computed = {name: get(record) for name, get in compiled.named.items()}
+    evidence.update({name: redactor.value(name, value) for name, value in computed.items()})
+    risk = None
+    if rule.value_at_risk and record.get(rule.value_at_risk) is not None:
+        risk = (record[rule.value_at_risk], record.get("currency"))
+    message = redactor.format(compiled.check.message, {**record, **computed}, rule)
+    return Finding(rule=rule, kind=compiled.check.dataset, subject=subject, message=message,
+                   evidence=evidence, location=location, value_at_risk=risk)

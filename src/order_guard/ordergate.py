@@ -21,7 +21,7 @@ from typing import Any
 
 from order_guard.canonical import normalize
 from order_guard.datasets import memory_dataset
-from order_guard.engine import CompiledCheck, Engine, Finding
+from order_guard.engine import CompiledCheck, Engine, Finding, build_finding
 from order_guard.errors import UnreadableRecord
 from order_guard.redaction import Redactor
 from order_guard.report import ordered_findings
@@ -80,20 +80,8 @@ class OrderGate:
 
     def _finding(self, compiled: CompiledCheck, record: dict[str, Any]) -> Finding:
         """As the engine builds a finding for a streamed order (tests compare the two)."""
-        rule = compiled.rule
-        evidence = {name: self.redactor.value(name, record.get(name))
-                    for name in compiled.evidence_fields if name != "items"}
-        for lookup in compiled.evidence_lookups:
-            evidence.update(lookup(record))
-        computed = {name: get(record) for name, get in compiled.named.items()}
-        evidence.update({name: self.redactor.value(name, value) for name, value in computed.items()})
-        risk = None
-        if rule.value_at_risk and record.get(rule.value_at_risk) is not None:
-            risk = (record[rule.value_at_risk], record.get("currency"))
-        message = self.redactor.format(compiled.check.message, {**record, **computed}, rule)
-        return Finding(rule=rule, kind=ORDERS, subject=str(record.get("order_id") or record.get("sku")),
-                       message=message, evidence=evidence,
-                       location={"path": LOCATION, "line": None, "pointer": POINTER}, value_at_risk=risk)
+        return build_finding(self.redactor, compiled, record, str(record.get("order_id") or record.get("sku")),
+                             {"path": LOCATION, "line": None, "pointer": POINTER})
 
 
 def _kind(name: str) -> str:
