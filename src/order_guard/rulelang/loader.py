@@ -40,6 +40,11 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+#: A rule file larger than this is refused unread (Amazon's pack is 20 KB; a pack of 8 MB would be
+#: tens of thousands of rules).
+MAX_RULE_FILE_BYTES = 8 << 20
+
+
 def load_packs(paths: Iterable[Path], operators: Mapping[str, Operator]) -> list[Pack]:
     """Load and validate every rule file under ``paths``; raise one error listing all problems."""
     schema = rule_file_schema(operators)
@@ -49,6 +54,11 @@ def load_packs(paths: Iterable[Path], operators: Mapping[str, Operator]) -> list
     packs: list[Pack] = []
     for path in rule_files(paths):
         try:
+            size = path.stat().st_size
+            if size > MAX_RULE_FILE_BYTES:  # refused before parsing: a hostile file costs nothing
+                problems.append(RuleProblem(path, None, f"{size / (1 << 20):.1f} MB: a rule file may be at most "
+                                                        f"{MAX_RULE_FILE_BYTES >> 20} MB; split the pack into files"))
+                continue
             content = path.read_bytes()
         except OSError as err:
             problems.append(RuleProblem(path, None, f"cannot read: {err.strerror or err}"))
