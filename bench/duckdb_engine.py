@@ -27,26 +27,16 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from streaming import paths_for, timed  # noqa: E402  (the same data and timing as the streaming bench)
 
 AS_OF = "2026-11-26T12:00:00Z"
 TARGET = 1.25
-
-
-def paths_for(size: int, data: Path) -> dict[str, Path]:
-    paths = {"orders": data / f"all-orders-{size}.txt", "unshipped": data / f"unshipped-{size}.txt",
-             "shipments": data / f"ship-confirm-{size}.txt"}
-    if not all(path.exists() for path in paths.values()):
-        paths = generate(size, data)
-    return paths
 
 
 def _read(path: Path) -> str:
@@ -108,15 +98,6 @@ def order_guard(paths: dict[str, Path], engine: str) -> dict:
                            as_of=parse_datetime(AS_OF), engine=engine)
     report, _ = run_check(request)
     return report.data
-
-
-def timed(function, *args, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def peak_memory_mb(paths: dict[str, Path], engine: str) -> float:

@@ -9,7 +9,7 @@ keys ``_line`` and ``_pointer`` (never shown as evidence).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -106,18 +106,24 @@ class Dataset:
         return f"{self.location}: {self.kind} ({self.format}{', ' + extras if extras else ''})"
 
 
-def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Iterator[dict[str, Any]]:
-    """Canonical records from the rows of a flat file, merging an order's rows if the format says so."""
-    names = reader.names
-    width = len(names)
+def column_plan(fmt: FlatFormat, names: Sequence[str]) -> list[tuple[str, int]]:
+    """``(field, cell index)`` for a header: the format's columns found by any of their names (the
+    first such column counts), and a seller's own columns, ``x-anything``, as ``x_anything``."""
     position = {name: index for index, name in reversed(list(enumerate(names)))}
     plan = []
     for target, aliases in fmt.columns.items():
         index = next((position[alias] for alias in aliases if alias in position), None)
         if index is not None:
             plan.append((target, index))
-    # A seller's own columns, x-anything, reach rules as x_anything.
-    plan += [(name.replace("-", "_"), index) for name, index in position.items() if name.startswith("x-")]
+    return plan + [(name.replace("-", "_"), index) for name, index in position.items() if name.startswith("x-")]
+
+
+def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Iterator[dict[str, Any]]:
+    """Canonical records from the rows of a flat file, merging an order's rows if the format says so."""
+    names = reader.names
+    width = len(names)
+    position = {name: index for index, name in reversed(list(enumerate(names)))}
+    plan = column_plan(fmt, names)
     wanted = dataset.wanted_fields
     record_plan = [(target, index) for target, index in plan
                    if not target.startswith("items.") and (wanted is None or target in wanted)]

@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from order_guard.canonical import BOOL, DATETIME, DECIMAL, FALSE_WORDS, FIELDS, INT, ITEM_FIELDS, KEY_FIELD, TRUE_WORDS
+from order_guard.datasets import column_plan
 from order_guard.sql.relation import Layout, RawColumn
 from order_guard.types import FlatFormat
 
@@ -78,12 +79,7 @@ class FilePlan:
 def plan_cells(fmt: FlatFormat, names: Sequence[str], wanted: Collection[str] | None) -> FilePlan:
     """Which columns the Python reader reads for ``wanted`` fields, exactly as ``flat_records`` plans it."""
     position = {name: index for index, name in reversed(list(enumerate(names)))}
-    plan = []
-    for target, aliases in fmt.columns.items():
-        index = next((position[alias] for alias in aliases if alias in position), None)
-        if index is not None:
-            plan.append((target, index))
-    plan += [(name.replace("-", "_"), index) for name, index in position.items() if name.startswith("x-")]
+    plan = column_plan(fmt, names)
     fields = FIELDS[fmt.kind]
     cells: dict[tuple[bool, str], Cell] = {}
     for target, index in plan:
