@@ -25,7 +25,9 @@ def big_orders(tmp_path_factory):
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_stopped_run_exits_with_the_signal_code_and_writes_no_report(big_orders, tmp_path, sent, code):
     report = tmp_path / "report.json"
-    env = {**os.environ, "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # Every record built: Shipped rows no check needs are otherwise skipped, and the run would end
+    # before the signal arrives.
+    env = {**os.environ, "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD": "1", "ORDER_GUARD_READ_EVERY_ROW": "1"}
     with subprocess.Popen([sys.executable, "-m", "order_guard", "check", str(big_orders), "--as-of", AS_OF,
                            "--output", f"json={report}", "--format", "json"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as process:
