@@ -107,3 +107,22 @@ def test_jobs_must_be_a_positive_number(tmp_path, capsys):
 
     assert stopped.value.code == 2
     assert "'0' is not a number of processes" in capsys.readouterr().err
+
+
+def test_a_file_changed_while_its_parts_are_read_is_not_clean(tmp_path, monkeypatch):
+    import order_guard.builtin.file_source as file_source
+
+    paths = _inputs(tmp_path, _orders(seed=11, count=600), seed=11)
+    real = file_source.open_data_part
+
+    def append_then_open(path, *args):
+        if args[2] < 1000:  # the first part (it starts after the header): a writer appends while it is read
+            with open(path, "a", encoding="utf-8") as out:
+                out.write("\t".join(["405-9999999-0000001", "", "", "", "Pending"] + [""] * 26) + "\n")
+        return real(path, *args)
+
+    monkeypatch.setattr(file_source, "open_data_part", append_then_open)
+    report = _report(paths, 2)
+
+    assert report["summary"]["complete"] is False
+    assert any("the file changed while it was read" in error["message"] for error in report["errors"])

@@ -246,6 +246,11 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                                             fmt)
                 finally:
                     piece.close()
+                # A part reads only its bytes: the file as a whole is compared with how it was opened.
+                changed = _changed(path, stamp, stamp.st_size) if stamp is not None else None
+                if changed:
+                    dataset.error(f"the file changed while it was read ({changed}): "
+                                  "check it again once it is written completely")
 
             return read_part
 
