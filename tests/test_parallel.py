@@ -101,6 +101,19 @@ def test_a_file_that_cannot_be_cut_is_streamed_in_one_process(tmp_path):
     assert _same_as_one_process([packed, *paths[1:]], 2) is None
 
 
+@pytest.mark.parametrize(("where", "note"), [(0.1, None), (0.9, "2 processes")])
+def test_a_lone_carriage_return_is_counted_as_the_reader_counts_it(tmp_path, where, note):
+    # Python's reader ends a line at a lone CR; a count of newline bytes would not. Before the
+    # cut, the lines before the second part cannot be counted from bytes: streamed whole. After
+    # it, the part's own reader counts it: cut, with the same line numbers.
+    rows = _orders(seed=13, count=600)
+    rows[int(len(rows) * where)][ALL_ORDERS_HEADER.index("sku")] = "SKU\r1"
+    paths = _inputs(tmp_path, rows, seed=13)
+
+    assert b"U\r1" in paths[0].read_bytes()
+    assert _same_as_one_process(paths, 2) == note
+
+
 def test_jobs_must_be_a_positive_number(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["check", str(tmp_path), "--jobs", "0"])

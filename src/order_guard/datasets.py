@@ -77,9 +77,10 @@ class Dataset:
     relevance: Relevance | None = None
     #: Rows read and skipped because no check could fail on them: checked, by the engine's count.
     records_skipped: int = 0
-    #: ``count -> (sha256, parts)``: the same input as datasets over consecutive parts, for
-    #: reading in several processes (``--jobs``); None where a source cannot cut it exactly.
-    parts: Callable[[int], tuple[str, list[Dataset]] | None] | None = None
+    #: ``count -> (digest, parts)``: the same input as datasets over consecutive parts, for
+    #: reading in several processes (``--jobs``), and how to compute the whole input's SHA-256
+    #: while they are read; None where a source cannot cut it exactly.
+    parts: Callable[[int], tuple[Callable[[], str], list[Dataset]] | None] | None = None
     #: When a set, every record key read goes in it (a part tells which orders it held).
     seen_keys: set[str] | None = None
 

@@ -53,7 +53,8 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     global _WORK
     if engine.jobs < 2 or dataset.parts is None or snapshots.versions or snapshots.findings:
         return False
-    import multiprocessing  # here: only --jobs needs it, and importing it costs every run's start
+    import multiprocessing  # here: only --jobs needs these, and importing them costs every run's start
+    from concurrent.futures import ThreadPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
@@ -66,13 +67,19 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     _WORK = (engine, parts, feeds, snapshots, relevance)
     try:
         with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals) as pool:
-            outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
+            # The workers are forked by now: the digest is computed in a thread beside them.
+            with ThreadPoolExecutor(1) as hasher:
+                hashing = hasher.submit(digest)
+                outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
     finally:
         _WORK = None
     if _an_order_spans_parts(outcomes):
         return False
     _merge(engine, dataset, outcomes, snapshots, result)
-    dataset.sha256 = digest
+    try:
+        dataset.sha256 = hashing.result()
+    except OSError as err:  # as a whole-file read says it: the run cannot vouch for the file
+        dataset.error(f"cannot read to the end: {err}")
     dataset.details["processes"] = f"{len(parts)} processes"
     return True
 

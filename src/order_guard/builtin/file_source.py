@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from order_guard.files.opening import (
     open_data_part,
     scan_text,
 )
-from order_guard.files.parts import Part, cuttable
+from order_guard.files.parts import Part, cuttable, sha256_of
 from order_guard.files.parts import cut as cut_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, Source
@@ -228,7 +229,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
         finally:
             again.close()
 
-    def parts(count: int) -> tuple[str, list[Dataset]] | None:
+    def parts(count: int) -> tuple[Callable[[], str], list[Dataset]] | None:
         chosen = encoding or opened.encoding
         key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
                     if alias in header.names), None)
@@ -254,8 +255,9 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
             return read_part
 
-        return cut.sha256, [Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
-                            for part in cut.parts]
+        return partial(sha256_of, path), [
+            Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
+            for part in cut.parts]
 
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
                    details=_details(opened, delimiter=delimiter), parts=parts)

@@ -14,15 +14,15 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from order_guard.files.parts import LONE_CR
+
 BLOCK = 1 << 20
 STEP = 1 << 16
-_LONE_CR = re.compile(rb"\r[^\n]")
 _BOM = b"\xef\xbb\xbf"
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def scan(path: Path) -> FileFacts:
                 facts.newlines_before.append(newlines)
                 newlines += block.count(b"\n", start, start + STEP)
             joined = tail + block
-            if b"\r" in joined and _LONE_CR.search(joined):
+            if b"\r" in joined and LONE_CR.search(joined):
                 facts.lone_cr = True
             if b"\x00" in block:
                 facts.nul = True

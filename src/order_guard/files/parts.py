@@ -4,18 +4,23 @@ A part starts at the beginning of a line, never between two rows of one order (A
 has a row per item), and knows how many lines come before it, so findings carry the same
 line numbers as a whole-file read. Only files whose bytes can be cut at any newline are cut:
 tab-separated (never quoted), not compressed, in an encoding where a newline byte is always a
-newline, with no lone carriage return (Python's reader ends a line there too).
+newline, with no lone carriage return before the last cut (Python's reader ends a line there
+too, so the lines before a part could not be counted from its bytes).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Encodings in which byte 0x0A is only ever a newline (no multi-byte character holds it).
 _CUTTABLE = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-1", "cp932"})
 _BLOCK = 1 << 20
+#: A carriage return that does not begin a CR LF pair (one at a block's very end is looked at
+#: with the next block). Python's reader ends a line there; a count of newline bytes would not.
+LONE_CR = re.compile(rb"\r[^\n]")
 
 
 @dataclass(frozen=True)
@@ -29,11 +34,10 @@ class Part:
 
 @dataclass(frozen=True)
 class Cut:
-    """The file's header bytes (what every part is read after), its parts, and its SHA-256."""
+    """The file's header bytes (what every part is read after) and its parts."""
 
     header: bytes
     parts: list[Part]
-    sha256: str
 
 
 def cuttable(encoding: str, delimiter: str, compressed: bool) -> bool:
@@ -57,13 +61,22 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
             starts.append(start)
     if len(starts) < 2:
         return None
-    counted = _count_lines(path, starts[1:])
-    if counted is None:
+    lines = _lines_before(path, starts[1:])
+    if lines is None:
         return None
-    lines, digest = counted
     ends = starts[1:] + [size]
     parts = [Part(start, end, before) for start, end, before in zip(starts, ends, [header_lines] + lines)]
-    return Cut(header, parts, digest)
+    return Cut(header, parts)
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256. Separate from cutting, so that it can run while the parts are read
+    (hashing releases the GIL): done before them, it was a fifth of a two-process run."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _after_order(stream, key_column: int) -> int | None:
@@ -87,19 +100,21 @@ def _key(line: bytes, column: int) -> bytes:
     return cells[column] if column < len(cells) else b""
 
 
-def _count_lines(path: Path, offsets: list[int]) -> tuple[list[int], str] | None:
-    """Lines before each offset and the file's SHA-256, in one pass over the bytes; None if a
-    carriage return is not followed by a newline (a lone CR ends a line for Python's reader)."""
-    digest = hashlib.sha256()
+def _lines_before(path: Path, offsets: list[int]) -> list[int] | None:
+    """Lines before each offset, from the bytes before the last one (the last part's lines are
+    counted by the process that reads them); None if a carriage return there is not followed by
+    a newline (a lone CR ends a line for Python's reader)."""
     lines_before: list[int] = []
     newlines = position = 0
     carriage = False  # the previous block ended with a carriage return
     with open(path, "rb") as stream:
-        while block := stream.read(_BLOCK):
-            digest.update(block)
+        while len(lines_before) < len(offsets):
+            block = stream.read(min(_BLOCK, offsets[-1] - position))
+            if not block:
+                return None  # shorter than when it was cut: it is being written
             if carriage and not block.startswith(b"\n"):
                 return None
-            if block.count(b"\r") - block.count(b"\r\n") > (1 if block.endswith(b"\r") else 0):
+            if b"\r" in block and LONE_CR.search(block):
                 return None
             carriage = block.endswith(b"\r")
             for offset in offsets[len(lines_before):]:
@@ -108,4 +123,4 @@ def _count_lines(path: Path, offsets: list[int]) -> tuple[list[int], str] | None
                 lines_before.append(newlines + block.count(b"\n", 0, offset - position))
             newlines += block.count(b"\n")
             position += len(block)
-    return (None if carriage else (lines_before, digest.hexdigest()))
+    return None if carriage else lines_before
