@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,9 @@ class _PartOutcome:
     errors: list[ReadError]
     errors_not_kept: int
     warnings: list[ReadError]
-    #: hashes of every order id the part held (a fork shares the parent's string hashing)
-    keys: set[int] = field(default_factory=set)
+    #: hashes of every order id the part held (a fork shares the parent's string hashing), as
+    #: machine integers: half a million of them pickle as one block of bytes, not as a set
+    keys: array = field(default_factory=lambda: array("q"))
 
 
 def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots, result: RunResult,
@@ -66,7 +68,11 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
         part.wanted_fields, part.seen_keys = dataset.wanted_fields, set()
     _WORK = (engine, parts, feeds, snapshots, relevance)
     try:
-        with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals) as pool:
+        # One part per process: a worker that took a second part would start it with the first
+        # part's snapshots and look-ups (a loaded machine made that happen; the parts then seemed
+        # to share orders and the run fell back to one process).
+        with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals,
+                                                      maxtasksperchild=1) as pool:
             # The workers are forked by now: the digest is computed in a thread beside them.
             with ThreadPoolExecutor(1) as hasher:
                 hashing = hasher.submit(digest)
@@ -106,14 +112,14 @@ def _stream_part(number: int) -> _PartOutcome:
         records_checked=result.records_checked, rule_errors=result.rule_errors,
         read=part.records_read, unreadable=part.records_unreadable, skipped=part.records_skipped,
         errors=part.errors, errors_not_kept=part.errors_not_kept, warnings=part.warnings,
-        keys={hash(key) for key in part.seen_keys or ()})
+        keys=array("q", map(hash, part.seen_keys or ())))
 
 
 def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:
     """Whether an order a part kept (findings, aggregate shares) also appears in another part."""
     for number, outcome in enumerate(outcomes):
-        others = [other.keys for index, other in enumerate(outcomes) if index != number]
-        if any(hash(order) in keys for order in outcome.versions for keys in others):
+        kept = set(map(hash, outcome.versions))
+        if kept and any(not kept.isdisjoint(other.keys) for index, other in enumerate(outcomes) if index != number):
             return True
     return False
 
