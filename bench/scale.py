@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from streaming import AS_OF, paths_for, verdict  # noqa: E402
+from streaming import AS_OF, paths_for  # noqa: E402
+from verdicts import verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("order-guard")

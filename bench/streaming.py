@@ -28,11 +28,12 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
+from verdicts import verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 PENDING = {"Pending", "PENDING", "PendingAvailability", "Pending - Waiting for Pick Up"}
@@ -133,10 +134,11 @@ def timed(function, *args, repeat: int) -> tuple[float, object]:
 def peak_memory_mb(paths: dict[str, Path]) -> float:
     """Peak RSS of a child process running the check: VmHWM from /proc (ru_maxrss would carry
     this process's own peak across fork and exec, and this process ran the checks already)."""
-    code = ("import sys; sys.path.insert(0, %r); import streaming; "
-            "streaming.order_guard({k: __import__('pathlib').Path(v) for k, v in %r.items()}); "
-            "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])") % (
-        str(Path(__file__).parent), {key: str(value) for key, value in paths.items()})
+    bench = str(Path(__file__).parent)
+    files = {key: str(value) for key, value in paths.items()}
+    code = (f"import sys; sys.path.insert(0, {bench!r}); import streaming; "
+            f"streaming.order_guard({{k: __import__('pathlib').Path(v) for k, v in {files!r}.items()}}); "
+            "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return int(out.split()[-1]) / 1024  # kB
 
@@ -164,10 +166,6 @@ def machine_speedup(jobs: int) -> float:
     return alone / together
 
 
-def verdict(value: float, target: str, ok: bool) -> str:
-    return f"{value:8.2f}  (target {target}: {'met' if ok else 'NOT met'})"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -178,7 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # measure the core, not whatever else is installed
     sizes = args.sizes + ([10_000_000] if args.big else [])
-    print(f"# streaming benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+    print(f"# streaming benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores\n")
     curve = []
     for size in sizes:
@@ -199,21 +197,29 @@ def main() -> None:
         print(f"  rows/s: floor {rows / t_floor:,.0f}; dictreader {rows / t_dict:,.0f}; "
               f"order-guard {rows / t_og:,.0f}; --jobs {args.jobs} {rows / t_jobs:,.0f}; "
               f"jsonschema {1 / per_row_schema:,.0f}")
-        print(f"  order-guard / floor       {verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0)}")
-        print(f"  order-guard / dictreader  {verdict(t_og / t_dict, '< 1.0', t_og < t_dict)}")
-        print(f"  jsonschema / order-guard  {verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20)}")
-        print(f"  --jobs {args.jobs} speed-up         {verdict(t_og / t_jobs, '>= 1.6', t_og / t_jobs >= 1.6)}"
-              f"  (the machine's own {args.jobs}-process speed-up now: {machine_speedup(args.jobs):.2f})")
-        print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60)}\n")
+        at = f"{size:,} orders"
+        machine = machine_speedup(args.jobs)
+        print(f"  order-guard / floor       "
+              f"{verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0, f'streaming / csv.reader floor, {at}')}")
+        print(f"  order-guard / dictreader  "
+              f"{verdict(t_og / t_dict, '< 1.0', t_og < t_dict, f'streaming / DictReader loop, {at}')}")
+        print(f"  jsonschema / order-guard  "
+              f"{verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20, f'jsonschema / streaming, {at}')}")
+        jobs_what = f"--jobs {args.jobs} speed-up, {at} (the machine's own: {machine:.2f})"
+        print(f"  --jobs {args.jobs} speed-up         "
+              f"{verdict(t_og / t_jobs, '>= 1.6', t_og / t_jobs >= 1.6, jobs_what)}"
+              f"  (the machine's own {args.jobs}-process speed-up now: {machine:.2f})")
+        print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60, f'streaming peak MB, {at}')}\n")
     print("## scaling (streaming engine)\n")
-    print("| orders | seconds | µs per order | seconds, --jobs %d | peak MB |" % args.jobs)
+    print(f"| orders | seconds | µs per order | seconds, --jobs {args.jobs} | peak MB |")
     print("|---|---|---|---|---|")
     for size, t_og, t_jobs, memory in curve:
         print(f"| {size:,} | {t_og:.2f} | {t_og / size * 1e6:.1f} | {t_jobs:.2f} | {memory:.1f} |")
     memory_by_size = {size: memory for size, _, _, memory in curve}
     if 100_000 in memory_by_size and 1_000_000 in memory_by_size:
         ratio = memory_by_size[1_000_000] / memory_by_size[100_000]
-        print(f"\nmemory 1,000,000 / 100,000 orders   {verdict(ratio, '<= 1.2', ratio <= 1.2)}")
+        what = "streaming peak memory 1M / 100k"
+        print(f"\nmemory 1,000,000 / 100,000 orders   {verdict(ratio, '<= 1.2', ratio <= 1.2, what)}")
     print(json.dumps({"memory_mb": memory_by_size}))
 
 
