@@ -37,7 +37,7 @@ def _orders(seed: int, count: int, repeat_every: int = 0) -> list[list[str]]:
     for number in range(count):
         order = f"405-{seed:07d}-{number:07d}"
         status = rng.choice(STATUSES)
-        for item in range(rng.randint(1, 3)):
+        for _item in range(rng.randint(1, 3)):
             cells = {"amazon-order-id": order, "order-status": status,
                      "fulfillment-channel": rng.choice(["Amazon", "Merchant"]),
                      "purchase-date": rng.choice(["2026-11-20T10:00:00+00:00", "2026-09-01T10:00:00+00:00"]),

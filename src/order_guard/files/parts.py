@@ -65,7 +65,7 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
     if lines is None:
         return None
     ends = starts[1:] + [size]
-    parts = [Part(start, end, before) for start, end, before in zip(starts, ends, [header_lines] + lines)]
+    parts = [Part(start, end, before) for start, end, before in zip(starts, ends, [header_lines] + lines, strict=True)]
     return Cut(header, parts)
 
 
