@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 _MAGIC = b"order-guard-cache sha256="
@@ -47,6 +46,8 @@ def read_entry(path: Path) -> bytes | None:
 
 def write_entry(path: Path, content: bytes) -> None:
     """Store ``content`` at ``path`` atomically (a temporary file in the same folder, renamed)."""
+    import threading  # here: a warm run reads its caches and writes none
+
     # Unique to this process and thread: concurrent gates each write their own, then rename.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:

@@ -10,7 +10,6 @@ import argparse
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from order_guard import __version__
@@ -21,19 +20,56 @@ from order_guard.secrets import configure_logging, scrub
 SEVERITY_CHOICES = (*SEVERITIES, "none")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, at the width ``shutil.get_terminal_size`` gives, without importing
+    shutil (and its compression modules): argparse makes a formatter for every argument added."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``command`` (one of :data:`COMMANDS`), only that command's
+    part of it: a gate run does not build the parsers of the commands it does not run."""
+    parser = _ArgumentParser(
         prog="order-guard",
         description="Check Amazon order data against compliance rules (the Amazon Pending pack by default).",
         epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or rule error, "
                "3 data could not be read completely. Anything but 0 means: do not ship.",
     )
     parser.add_argument("--version", action="version", version=f"order-guard {__version__}")
-    plugin_flags = argparse.ArgumentParser(add_help=False)
+    plugin_flags = _ArgumentParser(add_help=False)
     plugin_flags.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
                               help="load plugin module NAME; -p no:NAME disables plugin NAME")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, add in COMMANDS.items():
+        if command is None or command == name:
+            add(commands, plugin_flags)
+    return parser
 
+
+def _add_check(commands, plugin_flags: argparse.ArgumentParser) -> None:
     check = commands.add_parser("check", parents=[plugin_flags], help="check datasets against rule packs")
     check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
     check.add_argument("--dataset", action="append", default=[], metavar="KIND=SOURCE",
@@ -62,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "auto (default): DuckDB for a large orders file, where installed")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
+
+def _add_rules(commands, plugin_flags: argparse.ArgumentParser) -> None:
     rules = commands.add_parser("rules", help="list, show and validate rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
     for name, text in (("list", "list the rules"), ("show", "show one rule"),
@@ -81,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "docs":
             sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
+
+def _add_waivers(commands, plugin_flags: argparse.ArgumentParser) -> None:
     waivers = commands.add_parser("waivers", help="validate waiver files")
     waiver_commands = waivers.add_subparsers(dest="waivers_command", required=True, metavar="SUBCOMMAND")
     waiver_validate = waiver_commands.add_parser("validate", help="validate waiver files (exit 2 on any error)")
@@ -88,16 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
     waiver_validate.add_argument("--rules", action="append", default=[], metavar="PATH",
                                  help="the packs the waivers refer to (default: the installed packs)")
 
+
+def _add_verify(commands, plugin_flags: argparse.ArgumentParser) -> None:
     verify = commands.add_parser("verify", parents=[plugin_flags],
                                  help="re-run a check from an evidence bundle and compare the result")
     verify.add_argument("bundle", metavar="DIR", help="folder written by check --evidence")
 
+
+def _add_plugins(commands, plugin_flags: argparse.ArgumentParser) -> None:
     commands.add_parser("plugins", parents=[plugin_flags], help="list loaded plugins and what they provide")
-    return parser
 
 
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+#: The commands, in the order ``--help`` lists them: name -> adds its parser to the subcommands.
+COMMANDS = {"check": _add_check, "rules": _add_rules, "waivers": _add_waivers, "verify": _add_verify,
+            "plugins": _add_plugins}
 
 
 class _Terminated(BaseException):
@@ -109,9 +153,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    args = build_parser(command).parse_args(arguments)
     configure_logging()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (a library caller's worker): leave signals to the caller
+        previous = None
     try:
         if args.command == "check":
             from order_guard.commands.check import run

@@ -41,7 +41,8 @@ _SQL = {
     "additionalProperties": False,
 }
 #: A password typed into a URL (``user:secret@``); ``${NAME}`` (read from the environment) is fine.
-_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)[^@/\s]+@", re.I)
+#: (Compiled, and cached by ``re``, when a configuration file names datasets.)
+_URL_PASSWORD = r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)[^@/\s]+@"
 
 SCHEMA = {
     "type": "object",
@@ -151,7 +152,7 @@ def _check_semantics(data: Any, path: Path, document: Any) -> None:
         raise UsageError(f"{path}:{line}: configuration: {message}" if line else f"{path}: configuration: {message}")
 
     for index, entry in enumerate(data.get("datasets", [])):
-        if _URL_PASSWORD.match(entry["source"]):
+        if re.match(_URL_PASSWORD, entry["source"], re.IGNORECASE):
             fail(["datasets", index, "source"], "a password in a URL in a configuration file; write "
                  "${NAME} and set NAME in the environment, or use a .pgpass file")
     for name, mapping in data.get("sql", {}).get("mappings", {}).items():

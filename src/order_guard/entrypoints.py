@@ -30,8 +30,9 @@ FORMAT = 1
 #: A time this close to now may hide a change made within the same clock tick (coarse file systems).
 RECENT_NS = 3_000_000_000
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
-#: ``module``, ``module:attribute.path``, optionally followed by ``[extras]`` (as importlib.metadata reads it).
-_VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+#: ``module``, ``module:attribute.path``, optionally followed by ``[extras]`` (as importlib.metadata reads it);
+#: compiled (and cached by ``re``) when a plugin is loaded.
+_VALUE = (r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
 
 
 class InstalledEntryPoint:
@@ -44,7 +45,7 @@ class InstalledEntryPoint:
 
     def load(self) -> object:
         """Import the module and return the object the value names (as ``EntryPoint.load`` does)."""
-        match = _VALUE.match(self.value)
+        match = re.match(_VALUE, self.value)
         if match is None:
             raise ValueError(f"entry point {self.name} = {self.value!r}: not module or module:attribute")
         loaded = importlib.import_module(match["module"])

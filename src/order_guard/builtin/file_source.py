@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from order_guard import hookimpl
 from order_guard.builtin import json_documents
@@ -34,10 +34,11 @@ from order_guard.files.opening import (
     open_data_part,
     scan_text,
 )
-from order_guard.files.parts import Part, cuttable
-from order_guard.files.parts import cut as cut_file
 from order_guard.registry import Registry
 from order_guard.types import FlatFormat, Source
+
+if TYPE_CHECKING:
+    from order_guard.files.parts import Part
 
 #: The first lines are read up to this many characters to tell the layout: a minified JSON
 #: document is one line of any size.
@@ -229,6 +230,9 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
             again.close()
 
     def parts(count: int) -> tuple[str, list[Dataset]] | None:
+        from order_guard.files.parts import cut as cut_file  # here: only --jobs cuts a file
+        from order_guard.files.parts import cuttable
+
         chosen = encoding or opened.encoding
         key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
                     if alias in header.names), None)

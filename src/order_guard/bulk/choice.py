@@ -11,7 +11,6 @@ newest snapshot of an order decides across them). Nothing here imports DuckDB.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +49,8 @@ class EngineChoice:
 
 
 def duckdb_installed() -> bool:
+    import importlib.util  # here: a small orders file (a gate) never asks
+
     return all(importlib.util.find_spec(name) is not None for name in ("duckdb", "sqlalchemy"))
 
 

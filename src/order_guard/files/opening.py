@@ -20,8 +20,9 @@ SAMPLE_BYTES = 1 << 16
 _BLOCK = 1 << 18
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_JAPANESE_RUN = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}")
+#: Patterns compiled (and cached by ``re``) when a file's encoding must be guessed, not at start-up.
+_KANA = r"[\u3040-\u30ff]"
+_JAPANESE_RUN = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}"
 
 
 class _HashingReader(io.RawIOBase):
@@ -209,7 +210,7 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
     return None
 
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 
 
 #: The five bytes cp1252 leaves undefined: a file with one is not cp1252 (ISO-8859-1 reads it).
@@ -251,7 +252,7 @@ def scan_text(path: Path) -> TextScan:
                     scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
                                      bytes(data[max(0, err.start - 2000): err.start + 2000]))
             if not block.isascii():  # most report blocks are ASCII: nothing more to look for
-                if scan.utf8_line is None and (match := _UTF8_MULTIBYTE.search(block)):
+                if scan.utf8_line is None and (match := re.search(_UTF8_MULTIBYTE, block)):
                     scan.utf8_line = newlines + block[: match.start()].count(b"\n") + 1
                 if scan.not_cp1252_line is None and (position := _first_not_cp1252(block)) is not None:
                     scan.not_cp1252_line = newlines + block[:position].count(b"\n") + 1
@@ -298,8 +299,8 @@ def _looks_japanese(sample: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     non_ascii = sum(ch > "\x7f" for ch in decoded)
-    in_runs = sum(len(run) for run in _JAPANESE_RUN.findall(decoded))
-    return bool(_KANA.search(decoded)) and in_runs >= 0.8 * non_ascii
+    in_runs = sum(len(run) for run in re.findall(_JAPANESE_RUN, decoded))
+    return bool(re.search(_KANA, decoded)) and in_runs >= 0.8 * non_ascii
 
 
 def _is_utf8(sample: bytes) -> bool:
