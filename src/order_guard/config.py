@@ -8,7 +8,6 @@ command line or an installed package adds a plugin).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +61,19 @@ SCHEMA = {
 }
 
 
-@dataclass
 class Config:
-    path: Path | None = None
-    datasets: list[dict[str, Any]] = field(default_factory=list)
-    rules: list[Path] = field(default_factory=list)
-    fail_on: str | None = None
-    format: str | None = None
-    encoding: str | None = None
-    waivers: Path | None = None
-    #: The ``sql`` section, for the SQL source plugin (``Registry.settings["sql"]``).
-    sql: dict[str, Any] = field(default_factory=dict)
+    """The configuration in force (all empty without a configuration file)."""
+
+    # A plain class: a dataclass costs every run's start-up its generated methods.
+    def __init__(self, path: Path | None = None, datasets: list[dict[str, Any]] | None = None,
+                 rules: list[Path] | None = None, fail_on: str | None = None, format: str | None = None,
+                 encoding: str | None = None, waivers: Path | None = None, sql: dict[str, Any] | None = None):
+        self.path = path
+        self.datasets = datasets if datasets is not None else []
+        self.rules = rules if rules is not None else []
+        self.fail_on, self.format, self.encoding, self.waivers = fail_on, format, encoding, waivers
+        #: The ``sql`` section, for the SQL source plugin (``Registry.settings["sql"]``).
+        self.sql = sql if sql is not None else {}
 
 
 def load_config(explicit: Path | None, cwd: Path) -> Config:

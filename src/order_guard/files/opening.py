@@ -10,7 +10,6 @@ import codecs
 import hashlib
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,16 +81,15 @@ class _Prefixed(io.RawIOBase):
         super().close()
 
 
-@dataclass
 class OpenedFile:
     """A data file opened as text, with what was detected about it."""
 
-    path: Path
-    text: io.TextIOWrapper
-    encoding: str
-    compressed: bool
-    _hasher: _HashingReader | None  # None for a part of a file (its digest is the whole file's)
-    _prefixed: _Prefixed
+    # A plain class, like TextScan: a dataclass costs every run's start-up its generated methods.
+    def __init__(self, path: Path, text: io.TextIOWrapper, encoding: str, compressed: bool,
+                 _hasher: _HashingReader | None, _prefixed: _Prefixed):
+        self.path, self.text, self.encoding, self.compressed = path, text, encoding, compressed
+        self._hasher = _hasher  # None for a part of a file (its digest is the whole file's)
+        self._prefixed = _prefixed
 
     def invisible_seen(self) -> bool:
         """Whether the text read so far may hold a NUL or a byte-order mark inside it (a BOM
@@ -223,16 +221,18 @@ def _first_not_cp1252(block: bytes) -> int | None:
     return min(found) if found else None
 
 
-@dataclass
 class TextScan:
     """What one pass over a file's bytes says about its encoding (lines are 1-based)."""
 
-    #: ``(line, window)`` of the first byte that is not UTF-8, as :func:`first_undecodable` gives it
-    not_utf8: tuple[int, bytes] | None = None
-    #: the first line holding a well-formed UTF-8 multi-byte character
-    utf8_line: int | None = None
-    #: the first line holding a byte cp1252 does not define
-    not_cp1252_line: int | None = None
+    __slots__ = ("not_utf8", "utf8_line", "not_cp1252_line")
+
+    def __init__(self) -> None:
+        #: ``(line, window)`` of the first byte that is not UTF-8, as :func:`first_undecodable` gives it
+        self.not_utf8: tuple[int, bytes] | None = None
+        #: the first line holding a well-formed UTF-8 multi-byte character
+        self.utf8_line: int | None = None
+        #: the first line holding a byte cp1252 does not define
+        self.not_cp1252_line: int | None = None
 
 
 def scan_text(path: Path) -> TextScan:
