@@ -7,6 +7,7 @@ so a warehouse gate starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -153,6 +154,21 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A run starts by building thousands of objects that live as long as it does (modules,
+    # parsers, plugins, rules): the garbage collector finds nothing among them, yet walks them
+    # again and again while records are read. So it waits until the command is imported, and
+    # then no longer sees what exists (gc.freeze) until the run ends and hands it all back.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None, collecting: bool) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = arguments[0] if arguments and arguments[0] in COMMANDS else None
     args = build_parser(command).parse_args(arguments)
@@ -172,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from order_guard.commands.verify import run
         else:
             from order_guard.commands.plugins import run
+        gc.freeze()
+        if collecting:
+            gc.enable()
         return int(run(args))
     except RuleFileError as err:
         for problem in err.problems:
