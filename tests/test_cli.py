@@ -53,3 +53,13 @@ def test_a_run_hands_the_garbage_collector_back_as_it_found_it(args, capsys):
         assert not gc.isenabled() and not gc.get_freeze_count()
     finally:
         gc.enable()
+
+
+def test_the_program_s_own_run_leaves_its_objects_frozen_for_the_exit(monkeypatch, capsys):
+    """main() without argv is the process's command line: the process ends with it."""
+    monkeypatch.setattr("sys.argv", ["order-guard", "check", str(EXAMPLES), "--as-of", AS_OF, "-q"])
+    try:
+        cli.main()
+        assert gc.isenabled() and gc.get_freeze_count()
+    finally:
+        gc.unfreeze()

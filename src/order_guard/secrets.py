@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing's constant, without importing typing before cli.main sets up the run
 if TYPE_CHECKING:
     import logging
+    from typing import Any
 
 MASK = "[secret]"
 _registered: set[str] = set()
