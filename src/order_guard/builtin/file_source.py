@@ -296,7 +296,7 @@ def _open_json(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     try:
         if len(text) >= json_documents.WHOLE_BELOW:  # big (or exactly that size): read in bounded memory
             return json_documents.open_document(path, opened, text, request, registry, _details(opened))
-        document = jsondocs.read_document(StringIO(text))
+        document = jsondocs.parse_document(text)  # the text itself: a StringIO copy costs 1.3 ms per 500 KB
     except UnreadableRecord as err:
         dataset = _unreadable(path, request, err.message, err.line)
         _note_change(dataset, path, stamp, opened)
