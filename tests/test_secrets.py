@@ -46,8 +46,9 @@ def test_logging_imported_after_the_cli_configured_it_is_scrubbed_too():
     import subprocess
     import sys
 
-    code = ("import sys; from order_guard.secrets import configure_logging, register_secret; configure_logging(); "
-            "assert 'logging' not in sys.modules; register_secret('client-secret-xyz-987'); "
+    code = ("import sys, importlib.util; from order_guard.secrets import configure_logging, register_secret; "
+            "configure_logging(); assert 'logging' not in sys.modules; register_secret('client-secret-xyz-987'); "
+            "assert importlib.util.find_spec('logging') and 'logging' not in sys.modules; "
             "import logging; logging.getLogger('order_guard.late').warning('login with client-secret-xyz-987')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -80,7 +80,8 @@ def _configure(level: int) -> None:
 
 class _ConfigureOnImport:
     """An import finder for ``logging`` alone: the module is found and run as usual, then
-    configured before the import returns it to anyone."""
+    configured before the import returns it to anyone. It stays in place until that import
+    happened (a mere ``find_spec("logging")`` imports nothing)."""
 
     def __init__(self, level: int):
         self.level = level
@@ -88,27 +89,27 @@ class _ConfigureOnImport:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name != "logging":
             return None
-        sys.meta_path.remove(self)
-        spec = next(filter(None, (finder.find_spec(name, path, target) for finder in sys.meta_path
-                                  if hasattr(finder, "find_spec"))), None)
-        if spec is None or spec.loader is None:
-            return spec
-        spec.loader = _ThenConfigure(spec.loader, self.level)
+        others = (finder for finder in sys.meta_path if finder is not self and hasattr(finder, "find_spec"))
+        spec = next(filter(None, (finder.find_spec(name, path, target) for finder in others)), None)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenConfigure(spec.loader, self)
         return spec
 
 
 class _ThenConfigure:
     """A module loader that configures logging once the ``logging`` module has run."""
 
-    def __init__(self, loader: Any, level: int):
-        self.loader, self.level = loader, level
+    def __init__(self, loader: Any, finder: _ConfigureOnImport):
+        self.loader, self.finder = loader, finder
 
     def create_module(self, spec: Any) -> Any:
         return self.loader.create_module(spec)
 
     def exec_module(self, module: Any) -> None:
         self.loader.exec_module(module)
-        _configure(self.level)
+        if self.finder in sys.meta_path:
+            sys.meta_path.remove(self.finder)
+        _configure(self.finder.level)
 
     def __getattr__(self, name: str) -> Any:  # get_source, is_package...: the real loader's
         return getattr(self.loader, name)
