@@ -57,20 +57,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                "3 data could not be read completely. Anything but 0 means: do not ship.",
     )
     parser.add_argument("--version", action="version", version=f"order-guard {__version__}")
-    plugin_flags = _ArgumentParser(add_help=False)
-    plugin_flags.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
-                              help="load plugin module NAME; -p no:NAME disables plugin NAME")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, add in COMMANDS.items():
         if command is None or command == name:
-            add(commands, plugin_flags)
+            add(commands)
     return parser
 
 
-def _add_check(commands, plugin_flags: argparse.ArgumentParser) -> None:
+def _with_plugin_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
+                        help="load plugin module NAME; -p no:NAME disables plugin NAME")
+    return parser
+
+
+def _add_check(commands) -> None:
     from order_guard.rulelang.schema import SEVERITIES  # here: cli.main first sets up the run (gc)
 
-    check = commands.add_parser("check", parents=[plugin_flags], help="check datasets against rule packs")
+    check = _with_plugin_flags(commands.add_parser("check", help="check datasets against rule packs"))
     check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
     check.add_argument("--dataset", action="append", default=[], metavar="KIND=SOURCE",
                        help="a dataset of a given kind: orders, order-report, unshipped-report, shipments, inventory")
@@ -100,14 +103,14 @@ def _add_check(commands, plugin_flags: argparse.ArgumentParser) -> None:
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
 
-def _add_rules(commands, plugin_flags: argparse.ArgumentParser) -> None:
+def _add_rules(commands) -> None:
     rules = commands.add_parser("rules", help="list, show and validate rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
     for name, text in (("list", "list the rules"), ("show", "show one rule"),
                        ("validate", "validate rule files"), ("schema", "print the rule-file JSON Schema"),
                        ("test", "run every rule's examples and the *.cases.yaml files beside the packs"),
                        ("docs", "write the rule reference as Markdown")):
-        sub = rule_commands.add_parser(name, parents=[plugin_flags], help=text)
+        sub = _with_plugin_flags(rule_commands.add_parser(name, help=text))
         if name == "show":
             sub.add_argument("rule", metavar="ID", help="rule id or name")
         if name in ("list", "show", "docs"):
@@ -121,7 +124,7 @@ def _add_rules(commands, plugin_flags: argparse.ArgumentParser) -> None:
             sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
 
-def _add_waivers(commands, plugin_flags: argparse.ArgumentParser) -> None:
+def _add_waivers(commands) -> None:
     waivers = commands.add_parser("waivers", help="validate waiver files")
     waiver_commands = waivers.add_subparsers(dest="waivers_command", required=True, metavar="SUBCOMMAND")
     waiver_validate = waiver_commands.add_parser("validate", help="validate waiver files (exit 2 on any error)")
@@ -130,14 +133,14 @@ def _add_waivers(commands, plugin_flags: argparse.ArgumentParser) -> None:
                                  help="the packs the waivers refer to (default: the installed packs)")
 
 
-def _add_verify(commands, plugin_flags: argparse.ArgumentParser) -> None:
-    verify = commands.add_parser("verify", parents=[plugin_flags],
-                                 help="re-run a check from an evidence bundle and compare the result")
+def _add_verify(commands) -> None:
+    verify = _with_plugin_flags(commands.add_parser(
+        "verify", help="re-run a check from an evidence bundle and compare the result"))
     verify.add_argument("bundle", metavar="DIR", help="folder written by check --evidence")
 
 
-def _add_plugins(commands, plugin_flags: argparse.ArgumentParser) -> None:
-    commands.add_parser("plugins", parents=[plugin_flags], help="list loaded plugins and what they provide")
+def _add_plugins(commands) -> None:
+    _with_plugin_flags(commands.add_parser("plugins", help="list loaded plugins and what they provide"))
 
 
 #: The commands, in the order ``--help`` lists them: name -> adds its parser to the subcommands.
