@@ -10,9 +10,10 @@ that cannot be written is simply not used.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+
+from order_guard.digests import sha256
 
 _MAGIC = b"order-guard-cache sha256="
 
@@ -39,7 +40,7 @@ def read_entry(path: Path) -> bytes | None:
     header, newline, content = data.partition(b"\n")
     if not newline or not header.startswith(_MAGIC):
         return None
-    if header[len(_MAGIC):] != hashlib.sha256(content).hexdigest().encode():
+    if header[len(_MAGIC):] != sha256(content).hexdigest().encode():
         return None
     return content
 
@@ -53,7 +54,7 @@ def write_entry(path: Path, content: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as out:
-            out.write(_MAGIC + hashlib.sha256(content).hexdigest().encode() + b"\n" + content)
+            out.write(_MAGIC + sha256(content).hexdigest().encode() + b"\n" + content)
         os.replace(temporary, path)
     except OSError:
         try:

@@ -13,7 +13,6 @@ stored: a change within the file system's time resolution could go unseen.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -24,6 +23,7 @@ from importlib.machinery import PathFinder
 
 from order_guard import __version__
 from order_guard.cachefiles import cache_dir, read_entry, write_entry
+from order_guard.digests import sha256
 
 #: Bumped whenever the stored shape changes; part of every key.
 FORMAT = 1
@@ -64,7 +64,7 @@ def installed_entry_points(group: str) -> list[InstalledEntryPoint]:
     if fingerprint is None:
         return _scan(group)
     text, newest_ns = fingerprint
-    key = hashlib.sha256(f"{FORMAT}\0{__version__}\0{group}\0{text}".encode()).hexdigest()
+    key = sha256(f"{FORMAT}\0{__version__}\0{group}\0{text}".encode()).hexdigest()
     entry = folder / f"{key}.json"
     content = read_entry(entry)
     if content is not None:

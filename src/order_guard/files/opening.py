@@ -7,12 +7,14 @@ computed while the file is read, so evidence costs no second pass.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
+import os
 import re
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from order_guard.digests import BIG, sha256
 from order_guard.errors import SourceError
 
 SAMPLE_BYTES = 1 << 16
@@ -29,7 +31,12 @@ class _HashingReader(io.RawIOBase):
 
     def __init__(self, raw: BinaryIO):
         self._raw = raw
-        self.sha256 = hashlib.sha256()
+        try:  # a big file (or a pipe, of unknown length) is digested by OpenSSL: see order_guard.digests
+            info = os.fstat(raw.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) else BIG
+        except (OSError, AttributeError, ValueError):
+            size = BIG
+        self.sha256 = sha256(size=size)
         self.size = 0
 
     def readable(self) -> bool:
