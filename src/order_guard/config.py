@@ -86,12 +86,9 @@ def load_config(explicit: Path | None, cwd: Path) -> Config:
         return _from_file(cwd / CONFIG_NAME)
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
-        import tomllib  # here: a gate run without configuration does not pay for it
+        from order_guard.pyprojects import tool_table  # here: most gate runs have no pyproject.toml
 
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("order-guard")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise UsageError(f"{pyproject}: {err}") from None
+        data = tool_table(pyproject)
         if data is not None:
             return _validated(data, pyproject, document=None)
     return Config()
