@@ -42,6 +42,8 @@ def _terminal_columns() -> int:
 
 
 class _ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser with :class:`_HelpFormatter` (subcommands' parsers are of this class too)."""
+
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
@@ -71,7 +73,8 @@ def _with_plugin_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 
 def _add_check(commands) -> None:
-    from order_guard.rulelang.schema import SEVERITIES  # here: cli.main first sets up the run (gc)
+    # Here, not at import: the rule modules load after cli.main has turned the collector off.
+    from order_guard.rulelang.schema import SEVERITIES
 
     check = _with_plugin_flags(commands.add_parser("check", help="check datasets against rule packs"))
     check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
