@@ -382,9 +382,11 @@ def test_a_full_disk_leaves_no_partial_report_or_cache_entry(tmp_path):
     report, cache = tmp_path / "out" / "report.json", tmp_path / "cache"
     report.parent.mkdir()
     env = {**os.environ, "ORDER_GUARD_DISABLE_PLUGIN_AUTOLOAD": "1", "ORDER_GUARD_CACHE_DIR": str(cache)}
+    # (In an empty folder: a pyproject.toml in the working directory would have its small,
+    # whole cache entry written, which this test does not ask about.)
     done = subprocess.run([sys.executable, "-m", "order_guard", "check", str(EXAMPLES), "--as-of", AS_OF, "-q",
                            "--output", f"json={report}"], capture_output=True, env=env, timeout=120,
-                          preexec_fn=_full_at(4096))
+                          preexec_fn=_full_at(4096), cwd=report.parent)
     assert done.returncode != 0
     assert list(report.parent.iterdir()) == []
     assert [path.name for path in cache.rglob("*") if path.is_file()] == []

@@ -39,3 +39,17 @@ def test_the_log_filter_scrubs_messages_arguments_and_tracebacks(caplog):
     assert "client-secret-xyz-987" not in record.getMessage()
     assert "client-secret-xyz-987" not in (record.exc_text or "")
     assert MASK in record.getMessage() and MASK in record.exc_text
+
+
+def test_logging_imported_after_the_cli_configured_it_is_scrubbed_too():
+    """A gate does not import logging; a plugin that imports it later still logs through the filter."""
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib.util; from order_guard.secrets import configure_logging, register_secret; "
+            "configure_logging(); assert 'logging' not in sys.modules; register_secret('client-secret-xyz-987'); "
+            "assert importlib.util.find_spec('logging') and 'logging' not in sys.modules; "
+            "import logging; logging.getLogger('order_guard.late').warning('login with client-secret-xyz-987')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"order-guard: order_guard.late: login with {MASK}\n"

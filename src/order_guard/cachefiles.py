@@ -10,10 +10,10 @@ that cannot be written is simply not used.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 from pathlib import Path
+
+from order_guard.digests import sha256
 
 _MAGIC = b"order-guard-cache sha256="
 
@@ -40,19 +40,21 @@ def read_entry(path: Path) -> bytes | None:
     header, newline, content = data.partition(b"\n")
     if not newline or not header.startswith(_MAGIC):
         return None
-    if header[len(_MAGIC):] != hashlib.sha256(content).hexdigest().encode():
+    if header[len(_MAGIC):] != sha256(content).hexdigest().encode():
         return None
     return content
 
 
 def write_entry(path: Path, content: bytes) -> None:
     """Store ``content`` at ``path`` atomically (a temporary file in the same folder, renamed)."""
+    import threading  # here: a warm run reads its caches and writes none
+
     # Unique to this process and thread: concurrent gates each write their own, then rename.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as out:
-            out.write(_MAGIC + hashlib.sha256(content).hexdigest().encode() + b"\n" + content)
+            out.write(_MAGIC + sha256(content).hexdigest().encode() + b"\n" + content)
         os.replace(temporary, path)
     except OSError:
         try:

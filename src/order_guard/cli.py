@@ -7,34 +7,76 @@ so a warehouse gate starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from order_guard import __version__
 from order_guard.errors import ExitCode, OrderGuardError, RuleFileError
-from order_guard.rulelang.schema import SEVERITIES
 from order_guard.secrets import configure_logging, scrub
 
-SEVERITY_CHOICES = (*SEVERITIES, "none")
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, at the width ``shutil.get_terminal_size`` gives, without importing
+    shutil (and its compression modules): argparse makes a formatter for every argument added."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser with :class:`_HelpFormatter` (subcommands' parsers are of this class too)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``command`` (one of :data:`COMMANDS`), only that command's
+    part of it: a gate run does not build the parsers of the commands it does not run."""
+    parser = _ArgumentParser(
         prog="order-guard",
         description="Check Amazon order data against compliance rules (the Amazon Pending pack by default).",
         epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or rule error, "
                "3 data could not be read completely. Anything but 0 means: do not ship.",
     )
     parser.add_argument("--version", action="version", version=f"order-guard {__version__}")
-    plugin_flags = argparse.ArgumentParser(add_help=False)
-    plugin_flags.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
-                              help="load plugin module NAME; -p no:NAME disables plugin NAME")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, add in COMMANDS.items():
+        if command is None or command == name:
+            add(commands)
+    return parser
 
-    check = commands.add_parser("check", parents=[plugin_flags], help="check datasets against rule packs")
+
+def _with_plugin_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("-p", dest="plugins", action="append", default=[], metavar="NAME",
+                        help="load plugin module NAME; -p no:NAME disables plugin NAME")
+    return parser
+
+
+def _add_check(commands) -> None:
+    # Here, not at import: the rule modules load after cli.main has turned the collector off.
+    from order_guard.rulelang.schema import SEVERITIES
+
+    check = _with_plugin_flags(commands.add_parser("check", help="check datasets against rule packs"))
     check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
     check.add_argument("--dataset", action="append", default=[], metavar="KIND=SOURCE",
                        help="a dataset of a given kind: orders, order-report, unshipped-report, shipments, inventory")
@@ -42,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", help="table (default), json, or a plugin's format")
     check.add_argument("--output", action="append", default=[], metavar="[FORMAT=]PATH",
                        help="also write the report to PATH (repeatable)")
-    check.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails the run (default high)")
+    check.add_argument("--fail-on", choices=(*SEVERITIES, "none"),
+                       help="lowest severity that fails the run (default high)")
     check.add_argument("--as-of", metavar="ISO-8601", help="the time rules measure ages against (default now)")
     check.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                        help="read a large tab-separated orders file in N processes (same report; default 1)")
@@ -62,13 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "auto (default): DuckDB for a large orders file, where installed")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
 
+
+def _add_rules(commands) -> None:
     rules = commands.add_parser("rules", help="list, show and validate rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
     for name, text in (("list", "list the rules"), ("show", "show one rule"),
                        ("validate", "validate rule files"), ("schema", "print the rule-file JSON Schema"),
                        ("test", "run every rule's examples and the *.cases.yaml files beside the packs"),
                        ("docs", "write the rule reference as Markdown")):
-        sub = rule_commands.add_parser(name, parents=[plugin_flags], help=text)
+        sub = _with_plugin_flags(rule_commands.add_parser(name, help=text))
         if name == "show":
             sub.add_argument("rule", metavar="ID", help="rule id or name")
         if name in ("list", "show", "docs"):
@@ -81,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "docs":
             sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
+
+def _add_waivers(commands) -> None:
     waivers = commands.add_parser("waivers", help="validate waiver files")
     waiver_commands = waivers.add_subparsers(dest="waivers_command", required=True, metavar="SUBCOMMAND")
     waiver_validate = waiver_commands.add_parser("validate", help="validate waiver files (exit 2 on any error)")
@@ -88,16 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
     waiver_validate.add_argument("--rules", action="append", default=[], metavar="PATH",
                                  help="the packs the waivers refer to (default: the installed packs)")
 
-    verify = commands.add_parser("verify", parents=[plugin_flags],
-                                 help="re-run a check from an evidence bundle and compare the result")
+
+def _add_verify(commands) -> None:
+    verify = _with_plugin_flags(commands.add_parser(
+        "verify", help="re-run a check from an evidence bundle and compare the result"))
     verify.add_argument("bundle", metavar="DIR", help="folder written by check --evidence")
 
-    commands.add_parser("plugins", parents=[plugin_flags], help="list loaded plugins and what they provide")
-    return parser
+
+def _add_plugins(commands) -> None:
+    _with_plugin_flags(commands.add_parser("plugins", help="list loaded plugins and what they provide"))
 
 
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+#: The commands, in the order ``--help`` lists them: name -> adds its parser to the subcommands.
+COMMANDS = {"check": _add_check, "rules": _add_rules, "waivers": _add_waivers, "verify": _add_verify,
+            "plugins": _add_plugins}
 
 
 class _Terminated(BaseException):
@@ -109,9 +160,33 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``order-guard ARGV...`` (``sys.argv[1:]`` when None: the process's own command line)."""
+    # A run starts by building thousands of objects that live as long as it does (modules,
+    # parsers, plugins, rules): the garbage collector finds nothing among them, yet walks them
+    # again and again while records are read, and once more as the process exits. So it waits
+    # until the command is imported and then no longer sees what exists (gc.freeze). A library
+    # call (with ``argv``) gets it all handed back when the run ends; the program's own run
+    # ends with the process, whose last collection has then nothing to walk (~6 ms of a gate).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        if argv is not None:
+            gc.unfreeze()
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None, collecting: bool) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    args = build_parser(command).parse_args(arguments)
     configure_logging()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (a library caller's worker): leave signals to the caller
+        previous = None
     try:
         if args.command == "check":
             from order_guard.commands.check import run
@@ -123,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from order_guard.commands.verify import run
         else:
             from order_guard.commands.plugins import run
+        gc.freeze()
+        if collecting:
+            gc.enable()
         return int(run(args))
     except RuleFileError as err:
         for problem in err.problems:

@@ -8,7 +8,6 @@ command line or an installed package adds a plugin).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,8 @@ _SQL = {
     "additionalProperties": False,
 }
 #: A password typed into a URL (``user:secret@``); ``${NAME}`` (read from the environment) is fine.
-_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)[^@/\s]+@", re.I)
+#: (Compiled, and cached by ``re``, when a configuration file names datasets.)
+_URL_PASSWORD = r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)[^@/\s]+@"
 
 SCHEMA = {
     "type": "object",
@@ -61,17 +61,19 @@ SCHEMA = {
 }
 
 
-@dataclass
 class Config:
-    path: Path | None = None
-    datasets: list[dict[str, Any]] = field(default_factory=list)
-    rules: list[Path] = field(default_factory=list)
-    fail_on: str | None = None
-    format: str | None = None
-    encoding: str | None = None
-    waivers: Path | None = None
-    #: The ``sql`` section, for the SQL source plugin (``Registry.settings["sql"]``).
-    sql: dict[str, Any] = field(default_factory=dict)
+    """The configuration in force (all empty without a configuration file)."""
+
+    # A plain class: a dataclass costs every run's start-up its generated methods.
+    def __init__(self, path: Path | None = None, datasets: list[dict[str, Any]] | None = None,
+                 rules: list[Path] | None = None, fail_on: str | None = None, format: str | None = None,
+                 encoding: str | None = None, waivers: Path | None = None, sql: dict[str, Any] | None = None):
+        self.path = path
+        self.datasets = datasets if datasets is not None else []
+        self.rules = rules if rules is not None else []
+        self.fail_on, self.format, self.encoding, self.waivers = fail_on, format, encoding, waivers
+        #: The ``sql`` section, for the SQL source plugin (``Registry.settings["sql"]``).
+        self.sql = sql if sql is not None else {}
 
 
 def load_config(explicit: Path | None, cwd: Path) -> Config:
@@ -84,12 +86,9 @@ def load_config(explicit: Path | None, cwd: Path) -> Config:
         return _from_file(cwd / CONFIG_NAME)
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
-        import tomllib  # here: a gate run without configuration does not pay for it
+        from order_guard.pyprojects import tool_table  # here: most gate runs have no pyproject.toml
 
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("order-guard")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise UsageError(f"{pyproject}: {err}") from None
+        data = tool_table(pyproject)
         if data is not None:
             return _validated(data, pyproject, document=None)
     return Config()
@@ -151,7 +150,7 @@ def _check_semantics(data: Any, path: Path, document: Any) -> None:
         raise UsageError(f"{path}:{line}: configuration: {message}" if line else f"{path}: configuration: {message}")
 
     for index, entry in enumerate(data.get("datasets", [])):
-        if _URL_PASSWORD.match(entry["source"]):
+        if re.match(_URL_PASSWORD, entry["source"], re.IGNORECASE):
             fail(["datasets", index, "source"], "a password in a URL in a configuration file; write "
                  "${NAME} and set NAME in the environment, or use a .pgpass file")
     for name, mapping in data.get("sql", {}).get("mappings", {}).items():

@@ -215,7 +215,9 @@ def json_records(
 
     ``line`` is the JSON Lines line number (``None`` for a whole-file
     document); a document may be an :class:`UnreadableRecord` from the parser.
+    A format's planned mapping (``fmt.canonical``) reads the records it decides.
     """
+    planned = fmt.canonical
     for line, document in documents:
         if isinstance(document, UnreadableRecord):
             dataset.unreadable(document.message, document.line or line)
@@ -228,7 +230,9 @@ def json_records(
                 dataset.warnings.append(ReadError(dataset.location, line, note))
         for pointer, raw in fmt.extract(document):
             try:
-                record = normalize(fmt.kind, fmt.map(raw))
+                record = planned(raw) if planned is not None else None
+                if record is None:
+                    record = normalize(fmt.kind, fmt.map(raw))
             except (UnreadableRecord, ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
                 dataset.unreadable(_explain(err), line, pointer)
                 continue

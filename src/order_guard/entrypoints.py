@@ -13,7 +13,6 @@ stored: a change within the file system's time resolution could go unseen.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -24,14 +23,16 @@ from importlib.machinery import PathFinder
 
 from order_guard import __version__
 from order_guard.cachefiles import cache_dir, read_entry, write_entry
+from order_guard.digests import sha256
 
 #: Bumped whenever the stored shape changes; part of every key.
 FORMAT = 1
 #: A time this close to now may hide a change made within the same clock tick (coarse file systems).
 RECENT_NS = 3_000_000_000
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
-#: ``module``, ``module:attribute.path``, optionally followed by ``[extras]`` (as importlib.metadata reads it).
-_VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+#: ``module``, ``module:attribute.path``, optionally followed by ``[extras]`` (as importlib.metadata reads it);
+#: compiled (and cached by ``re``) when a plugin is loaded.
+_VALUE = (r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
 
 
 class InstalledEntryPoint:
@@ -44,7 +45,7 @@ class InstalledEntryPoint:
 
     def load(self) -> object:
         """Import the module and return the object the value names (as ``EntryPoint.load`` does)."""
-        match = _VALUE.match(self.value)
+        match = re.match(_VALUE, self.value)
         if match is None:
             raise ValueError(f"entry point {self.name} = {self.value!r}: not module or module:attribute")
         loaded = importlib.import_module(match["module"])
@@ -63,7 +64,7 @@ def installed_entry_points(group: str) -> list[InstalledEntryPoint]:
     if fingerprint is None:
         return _scan(group)
     text, newest_ns = fingerprint
-    key = hashlib.sha256(f"{FORMAT}\0{__version__}\0{group}\0{text}".encode()).hexdigest()
+    key = sha256(f"{FORMAT}\0{__version__}\0{group}\0{text}".encode()).hexdigest()
     entry = folder / f"{key}.json"
     content = read_entry(entry)
     if content is not None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import types
 from collections.abc import Iterable
+from typing import Any
 
 import pluggy
 
@@ -55,6 +57,19 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         #: plugin name -> (distribution, version), for ``order-guard plugins``.
         self.distributions: dict[str, tuple[str, str]] = {}
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        # A module's value that is no function, or a function without the hookimpl mark, is no
+        # hook implementation: answered from the module's namespace, without pluggy's static
+        # look-up of every name a plugin module holds (its imports, constants, helpers).
+        if isinstance(plugin, types.ModuleType) and name in plugin.__dict__:
+            value = plugin.__dict__[name]
+            if isinstance(value, types.FunctionType):
+                if not hasattr(value, f"{PROJECT}_impl"):
+                    return None
+            elif not isinstance(value, (types.MethodType, staticmethod, classmethod)):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
 
 
 def split_plugin_flags(values: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -79,14 +79,14 @@ class Pushdown(Protocol):
 CHUNK = 500
 
 
-@dataclass
 class Explanation:
     """One line of ``--explain``: a rule's check over one dataset, pushed down or not, and why."""
 
-    location: str
-    rule: str
-    pushed: bool
-    detail: str
+    __slots__ = ("location", "rule", "pushed", "detail")
+
+    def __init__(self, location: str, rule: str, pushed: bool, detail: str):
+        # (A plain class: a dataclass costs every run's start-up its generated methods.)
+        self.location, self.rule, self.pushed, self.detail = location, rule, pushed, detail
 
 
 class _Records:

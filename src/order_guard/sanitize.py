@@ -14,13 +14,14 @@ from typing import Any
 
 #: Control characters, lone surrogates (which no encoder can write), non-characters, and
 #: the invisible and bidirectional formatting characters that make text display as
-#: something else ("a\u202egnp.exe" shows as "aexe.png").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-                      "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u2028\u2029\ufeff]")
+#: something else ("a\u202egnp.exe" shows as "aexe.png"). Patterns here are compiled (and cached
+#: by ``re``) when first needed: most text is printable ASCII and needs neither.
+_CONTROL = ("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+            "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u2028\u2029\ufeff]")
 _FORMULA_START = ("=", "+", "-", "@")
 #: Numbers and phone numbers ("-5.00", "+39 011 5550123") stay as they are: without a
 #: letter, '=', '@', '|' or a quote a formula can only do arithmetic.
-_NUMBER_LIKE = re.compile(r"^[+-][\d\s().,/+-]*$")
+_NUMBER_LIKE = r"^[+-][\d\s().,/+-]*$"
 
 
 def safe_text(value: str) -> str:
@@ -28,8 +29,8 @@ def safe_text(value: str) -> str:
     if value.isascii() and value.isprintable():  # the common case: nothing to replace
         text = value
     else:
-        text = _CONTROL.sub("?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
-    if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
+        text = re.sub(_CONTROL, "?", value.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
+    if text.startswith(_FORMULA_START) and not re.match(_NUMBER_LIKE, text):
         return "'" + text
     return text
 

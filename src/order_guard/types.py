@@ -123,6 +123,11 @@ class JsonFormat:
     #: its pointer starts with the element's. A big document is read there one element at a
     #: time; one of this format that is big elsewhere is read whole, up to a limit.
     streams: tuple[str, ...] = ()
+    #: Optional, for speed: ``map`` and the host's normalising in one step. It returns the very
+    #: record (same fields, values and order) that normalising ``map(raw)`` gives, or None for a
+    #: record it does not decide (a value of an unusual type, a value that does not parse): the
+    #: host then maps and normalises that record, and reports it if it is unreadable.
+    canonical: Callable[[Any], dict | None] | None = None
     container: str = field(default="json", init=False)
 
     def __post_init__(self) -> None:

@@ -15,15 +15,17 @@ import os
 from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, DatasetRequest, ReadError, json_records
 from order_guard.detection import detect_json_format
 from order_guard.errors import PluginError, SourceError, UnreadableRecord, UsageError
-from order_guard.files.jsonstream import JsonStream, Outline, TooLarge, read_outline
 from order_guard.files.opening import OpenedFile, open_data_file
 from order_guard.registry import Registry
 from order_guard.types import JsonFormat
+
+if TYPE_CHECKING:
+    from order_guard.files.jsonstream import JsonStream, Outline, TooLarge
 
 LIMIT_ENV = "ORDER_GUARD_JSON_LIMIT_MB"
 DEFAULT_LIMIT_MB = 64
@@ -70,6 +72,7 @@ def open_document(path: Path, opened: OpenedFile, head: str, request: DatasetReq
         finally:
             again.close()
     pointer, encoding = outline.streamed, opened.encoding
+    from order_guard.files.jsonstream import JsonStream
 
     def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
         again = open_data_file(path, encoding)
@@ -86,6 +89,8 @@ def open_document(path: Path, opened: OpenedFile, head: str, request: DatasetReq
 
 
 def _outline(path: Path, opened: OpenedFile, lists: Collection[str], limit: int, head: str = "") -> Outline:
+    from order_guard.files.jsonstream import TooLarge, read_outline  # here: most documents are read whole
+
     try:
         return read_outline(opened.text, lists, limit, head, PREVIEW)
     except TooLarge as err:
@@ -154,6 +159,8 @@ class _Batch:
 def _streamed_records(dataset: Dataset, stream: JsonStream, fmt: JsonFormat, recheck: _Recheck,
                       limit: int) -> Iterator[dict[str, Any]]:
     """The records :func:`json_records` gives for the whole document, a batch of elements at a time."""
+    from order_guard.files.jsonstream import TooLarge
+
     (pointer,) = stream.lists
     batch = _Batch(fmt, pointer)
     first: list[Any] = []  # the elements detection saw, for the recheck

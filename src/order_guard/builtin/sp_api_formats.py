@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from order_guard import hookimpl
+from order_guard.canonical import canonicalise_order
+from order_guard.planned import NotPlanned, date, decimal, flag, integer, text
 from order_guard.types import JsonFormat
 
 
@@ -123,6 +125,60 @@ def _map_v0_item(item: dict) -> dict[str, Any]:
     }
 
 
+_NO_ADDRESS = dict.fromkeys(_V0_ADDRESS)  # getOrders without the restricted data: every field None
+
+
+def _canonical_v0(order: dict) -> dict[str, Any] | None:
+    """``normalize("orders", _map_v0(order))`` in one step, for an order whose values are of the
+    types the API sends; None for any other (see :mod:`order_guard.planned`)."""
+    try:
+        get = order.get
+        shipping = get("ShippingAddress")
+        buyer = get("BuyerInfo") or {}
+        total = get("OrderTotal") or {}
+        record = {
+            "order_id": text(get("AmazonOrderId")),
+            "seller_order_id": text(get("SellerOrderId")),
+            "status": text(get("OrderStatus")),
+            "fulfillment_channel": text(get("FulfillmentChannel")),
+            "order_type": text(get("OrderType")),
+            "marketplace_id": text(get("MarketplaceId")),
+            "sales_channel": text(get("SalesChannel")),
+            "purchase_date": date(get("PurchaseDate")),
+            "last_update_date": date(get("LastUpdateDate")),
+            "latest_ship_date": date(get("LatestShipDate")),
+            "order_total": decimal(total.get("Amount")),
+            "currency": text(total.get("CurrencyCode")),
+            "items_shipped": integer(get("NumberOfItemsShipped")),
+            "items_unshipped": integer(get("NumberOfItemsUnshipped")),
+            "is_business_order": flag(get("IsBusinessOrder")),
+            "is_prime": flag(get("IsPrime")),
+            "buyer_email": text(buyer.get("BuyerEmail") or get("BuyerEmail")),
+            "buyer_name": text(buyer.get("BuyerName") or get("BuyerName")),
+            **({field: text(shipping.get(key)) for field, key in _V0_ADDRESS.items()} if shipping else _NO_ADDRESS),
+            "items": [_canonical_v0_item(item) for item in get("OrderItems") or ()],
+        }
+    except (NotPlanned, ValueError, TypeError, AttributeError):
+        return None  # mapped and normalised the general way, which says why if it is unreadable
+    if record["order_id"] is None:
+        return None
+    canonicalise_order(record)
+    return record
+
+
+def _canonical_v0_item(item: dict) -> dict[str, Any]:
+    get = item.get
+    return {
+        "order_item_id": text(get("OrderItemId")),
+        "sku": text(get("SellerSKU")),
+        "asin": text(get("ASIN")),
+        "title": text(get("Title")),
+        "quantity": integer(get("QuantityOrdered")),
+        "quantity_shipped": integer(get("QuantityShipped")),
+        "item_price": decimal(get_path(item, "ItemPrice", "Amount")),
+    }
+
+
 def _more_pages(token_path: tuple[str, ...], operation: str):
     def notes(document: Any) -> list[str]:
         if get_path(document, *token_path):
@@ -142,6 +198,7 @@ SP_API_V0 = JsonFormat(
     map=_map_v0,
     notes=_more_pages(("payload", "NextToken"), "getOrders"),
     streams=("", "/payload/Orders"),
+    canonical=_canonical_v0,
 )
 
 

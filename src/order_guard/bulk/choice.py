@@ -11,10 +11,8 @@ newest snapshot of an order decides across them). Nothing here imports DuckDB.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from order_guard.errors import UsageError
@@ -25,14 +23,12 @@ AUTO_MIN_BYTES = 32 * 1000 * 1000
 INSTALL = "pip install 'order-guard[duckdb]'"
 
 
-@dataclass
 class EngineChoice:
     """The engine asked for, the one that ran, why; ``pushdown`` is the DuckDB hook handed out, if any."""
 
-    requested: str
-    used: str = "streaming"
-    reason: str = ""
-    pushdown: Any = None
+    def __init__(self, requested: str, used: str = "streaming", reason: str = "", pushdown: Any = None):
+        # (A plain class: a dataclass costs every run's start-up its generated methods.)
+        self.requested, self.used, self.reason, self.pushdown = requested, used, reason, pushdown
 
     def settle(self) -> None:
         """After the run: whether DuckDB ran, or why the file was streamed after all."""
@@ -50,6 +46,8 @@ class EngineChoice:
 
 
 def duckdb_installed() -> bool:
+    import importlib.util  # here: a small orders file (a gate) never asks
+
     return all(importlib.util.find_spec(name) is not None for name in ("duckdb", "sqlalchemy"))
 
 

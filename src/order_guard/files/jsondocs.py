@@ -19,7 +19,11 @@ decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 def read_document(text: TextIO) -> Any:
     """The whole file as one JSON value; errors carry the line of the problem."""
-    content = text.read()
+    return parse_document(text.read())
+
+
+def parse_document(content: str) -> Any:
+    """``content`` as one JSON value; errors carry the line of the problem."""
     try:
         return decoder.decode(content)
     except json.JSONDecodeError as err:

@@ -7,21 +7,23 @@ computed while the file is read, so evidence costs no second pass.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
+import os
 import re
-from dataclasses import dataclass
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from order_guard.digests import BIG, sha256
 from order_guard.errors import SourceError
 
 SAMPLE_BYTES = 1 << 16
 _BLOCK = 1 << 18
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_JAPANESE_RUN = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}")
+#: Patterns compiled (and cached by ``re``) when a file's encoding must be guessed, not at start-up.
+_KANA = r"[\u3040-\u30ff]"
+_JAPANESE_RUN = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}"
 
 
 class _HashingReader(io.RawIOBase):
@@ -29,7 +31,12 @@ class _HashingReader(io.RawIOBase):
 
     def __init__(self, raw: BinaryIO):
         self._raw = raw
-        self.sha256 = hashlib.sha256()
+        try:  # a big file (or a pipe, of unknown length) is digested by OpenSSL: see order_guard.digests
+            info = os.fstat(raw.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) else BIG
+        except (OSError, AttributeError, ValueError):
+            size = BIG
+        self.sha256 = sha256(size=size)
         self.size = 0
 
     def readable(self) -> bool:
@@ -81,16 +88,15 @@ class _Prefixed(io.RawIOBase):
         super().close()
 
 
-@dataclass
 class OpenedFile:
     """A data file opened as text, with what was detected about it."""
 
-    path: Path
-    text: io.TextIOWrapper
-    encoding: str
-    compressed: bool
-    _hasher: _HashingReader | None  # None for a part of a file (its digest is the whole file's)
-    _prefixed: _Prefixed
+    # A plain class, like TextScan: a dataclass costs every run's start-up its generated methods.
+    def __init__(self, path: Path, text: io.TextIOWrapper, encoding: str, compressed: bool,
+                 _hasher: _HashingReader | None, _prefixed: _Prefixed):
+        self.path, self.text, self.encoding, self.compressed = path, text, encoding, compressed
+        self._hasher = _hasher  # None for a part of a file (its digest is the whole file's)
+        self._prefixed = _prefixed
 
     def invisible_seen(self) -> bool:
         """Whether the text read so far may hold a NUL or a byte-order mark inside it (a BOM
@@ -209,7 +215,7 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, bytes] | None:
     return None
 
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 
 
 #: The five bytes cp1252 leaves undefined: a file with one is not cp1252 (ISO-8859-1 reads it).
@@ -222,16 +228,18 @@ def _first_not_cp1252(block: bytes) -> int | None:
     return min(found) if found else None
 
 
-@dataclass
 class TextScan:
     """What one pass over a file's bytes says about its encoding (lines are 1-based)."""
 
-    #: ``(line, window)`` of the first byte that is not UTF-8, as :func:`first_undecodable` gives it
-    not_utf8: tuple[int, bytes] | None = None
-    #: the first line holding a well-formed UTF-8 multi-byte character
-    utf8_line: int | None = None
-    #: the first line holding a byte cp1252 does not define
-    not_cp1252_line: int | None = None
+    __slots__ = ("not_utf8", "utf8_line", "not_cp1252_line")
+
+    def __init__(self) -> None:
+        #: ``(line, window)`` of the first byte that is not UTF-8, as :func:`first_undecodable` gives it
+        self.not_utf8: tuple[int, bytes] | None = None
+        #: the first line holding a well-formed UTF-8 multi-byte character
+        self.utf8_line: int | None = None
+        #: the first line holding a byte cp1252 does not define
+        self.not_cp1252_line: int | None = None
 
 
 def scan_text(path: Path) -> TextScan:
@@ -251,7 +259,7 @@ def scan_text(path: Path) -> TextScan:
                     scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
                                      bytes(data[max(0, err.start - 2000): err.start + 2000]))
             if not block.isascii():  # most report blocks are ASCII: nothing more to look for
-                if scan.utf8_line is None and (match := _UTF8_MULTIBYTE.search(block)):
+                if scan.utf8_line is None and (match := re.search(_UTF8_MULTIBYTE, block)):
                     scan.utf8_line = newlines + block[: match.start()].count(b"\n") + 1
                 if scan.not_cp1252_line is None and (position := _first_not_cp1252(block)) is not None:
                     scan.not_cp1252_line = newlines + block[:position].count(b"\n") + 1
@@ -298,8 +306,8 @@ def _looks_japanese(sample: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     non_ascii = sum(ch > "\x7f" for ch in decoded)
-    in_runs = sum(len(run) for run in _JAPANESE_RUN.findall(decoded))
-    return bool(_KANA.search(decoded)) and in_runs >= 0.8 * non_ascii
+    in_runs = sum(len(run) for run in re.findall(_JAPANESE_RUN, decoded))
+    return bool(re.search(_KANA, decoded)) and in_runs >= 0.8 * non_ascii
 
 
 def _is_utf8(sample: bytes) -> bool:

@@ -14,7 +14,6 @@ well edit the rule files): keep the folder as private as the packs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 
 from order_guard import __version__
 from order_guard.cachefiles import cache_dir, read_entry, write_entry
+from order_guard.digests import sha256
 from order_guard.rulelang.lines import LineDict, LineList
 from order_guard.rulelang.model import Check, Pack, Rule
 from order_guard.types import Operator
@@ -44,7 +44,7 @@ def vocabulary_key(operators: Mapping[str, Operator], schema: Mapping[str, Any])
         compile_ = operators[name].compile
         parts.append(f"{name}\0{getattr(compile_, '__module__', '')}\0{getattr(compile_, '__qualname__', '')}"
                      f"\0{_code_stamp(compile_)}")
-    return hashlib.sha256("\0\0".join(parts).encode()).hexdigest()
+    return sha256("\0\0".join(parts).encode()).hexdigest()
 
 
 def _code_stamp(function: Any) -> str:
@@ -61,7 +61,7 @@ def _code_stamp(function: Any) -> str:
 
 
 def key_for(content: bytes, vocabulary: str) -> str:
-    return hashlib.sha256(b"%d\0%s\0%s\0" % (FORMAT, __version__.encode(), vocabulary.encode()) + content).hexdigest()
+    return sha256(b"%d\0%s\0%s\0" % (FORMAT, __version__.encode(), vocabulary.encode()) + content).hexdigest()
 
 
 def load(key: str, path: Path) -> Pack | None:
