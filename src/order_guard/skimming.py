@@ -9,33 +9,39 @@ holds the two to each other):
 - the engine's relevance test says no check can fail on it (:mod:`order_guard.relevance`);
 - every cell the run reads parses: a bad date or number makes the record unreadable, with its
   line, whether or not a rule would have looked at it.
+
+Most rows of a large report are skipped, so the test of a row is one function with as few
+Python calls as it can have: it runs a million times for a million-row report.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from order_guard.canonical import DATETIME, FIELDS, ITEM_FIELDS, KEY_FIELD, parse_decimal
-from order_guard.relevance import Cells, Relevance
+from order_guard.relevance import NEVER, Cells, Relevance
 from order_guard.rowreader import FROM_TEXT
 
-#: Cells remembered as parsing, per column: prices and quantities repeat; dates mostly do not.
+#: Cells, and combinations of number cells, remembered as parsing: prices and quantities repeat.
 _GOOD_KEPT = 4096
 
 
 def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: list[tuple[str, int]],
                 item_plan: list[tuple[str, int]], sum_plan: list[tuple[str, list[int]]],
-                invisible_seen: Callable[[], bool]) -> Callable[[list[str]], bool] | None:
+                invisible_seen: Callable[[], bool]) -> Callable[..., bool] | None:
     """``row -> True`` when the row can be skipped; None when no row can be (no key column)."""
     columns = dict(record_plan)
     key = columns.get(KEY_FIELD[kind])
     if key is None:
         return None
-    matters = relevance.row_filter(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
-                                         frozenset(name for name, _ in item_plan)))
-    cells_parse = _parses(kind, record_plan, item_plan, sum_plan)
+    gate, tests = relevance.row_gate(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
+                                           frozenset(name for name, _ in item_plan)))
+    parsed = _parsed_cells(kind, record_plan, item_plan, sum_plan)
+    cells_parse, typed, parsed_before, dates = parsed.check, parsed.typed, parsed.seen, parsed.dates
+    fromisoformat = datetime.fromisoformat
 
     def skippable(row: list[str], decided: bool = False) -> bool:
         """``decided``: the row continues an order already found not to matter (its first row)."""
@@ -44,26 +50,46 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
             return False
         if invisible_seen() and any("\x00" in value or "\ufeff" in value for value in row):
             return False
-        return (decided or not matters(row)) and cells_parse(row)
+        if not decided:
+            tables, test = tests[gate(row)]
+            for table in tables:
+                if cell in table:
+                    return False
+            if test is not NEVER and test(row):
+                return False
+        # Every cell the run reads parses. Numbers and flags: their combination parsed on an
+        # earlier row (prices repeat); dates: ISO 8601, read in C. Anything else: the parsers.
+        if typed(row) not in parsed_before:
+            return cells_parse(row)
+        try:
+            for index in dates:
+                fromisoformat(row[index])
+        except ValueError:  # blank, or a form parse_datetime reads after ISO 8601 (or not at all)
+            return cells_parse(row)
+        return True
 
     return skippable
 
 
-def _parses(kind: str, record_plan: list[tuple[str, int]], item_plan: list[tuple[str, int]],
-            sum_plan: list[tuple[str, list[int]]]) -> Callable[[list[str]], bool]:
-    """``row -> True`` when every cell the row reader would parse parses (it would not raise)."""
-    fields = FIELDS[kind]
-    parsed: list[tuple[int, Callable[[str], Any]]] = []
-    for plan, known in ((record_plan, fields), (item_plan, ITEM_FIELDS)):
-        for name, index in plan:
-            parse = FROM_TEXT.get(known[name]) if name in known else None
-            if parse is not None:
-                parsed.append((index, _iso_first if known[name] is DATETIME else parse))
-    parsed += [(index, parse_decimal) for _, indexes in sum_plan for index in indexes]
-    checks = [(index, parse, set()) for index, parse in parsed]
+class _ParsedCells:
+    """Whether the cells a row reader would parse parse (it would not raise), and what was seen to."""
 
-    def cells_parse(row: list[str]) -> bool:
-        for index, parse, good in checks:
+    def __init__(self, parsed: list[tuple[int, Callable[[str], Any]]]):
+        #: The date cells, and the others: numbers and flags, whose combinations repeat.
+        self.dates = tuple(index for index, parse in parsed if parse is _iso_first)
+        others = [index for index, parse in parsed if parse is not _iso_first]
+        # The first index twice: itemgetter of one index would give the cell, not a tuple.
+        self.typed: Callable[[list[str]], tuple] = \
+            operator.itemgetter(*others, others[0]) if others else lambda row: ()
+        #: ``typed(row)`` of rows whose cells all parsed.
+        self.seen: set[tuple[str, ...]] = set()
+        # One set per way of parsing: a cell that parsed once parses in any column read the same way.
+        good_by_parse: dict[Callable[[str], Any], set[str]] = {parse: set() for _, parse in parsed}
+        self._checks = [(index, parse, good_by_parse[parse]) for index, parse in parsed]
+
+    def check(self, row: list[str]) -> bool:
+        """``row -> True`` when every cell parses (blank cells are no value: they do)."""
+        for index, parse, good in self._checks:
             value = row[index]
             if value in good or not value or value.isspace():
                 continue
@@ -73,9 +99,22 @@ def _parses(kind: str, record_plan: list[tuple[str, int]], item_plan: list[tuple
                 return False  # read: the row reader says which cell and why
             if len(good) < _GOOD_KEPT:
                 good.add(value)
+        if len(self.seen) < _GOOD_KEPT:
+            self.seen.add(self.typed(row))
         return True
 
-    return cells_parse
+
+def _parsed_cells(kind: str, record_plan: list[tuple[str, int]], item_plan: list[tuple[str, int]],
+                  sum_plan: list[tuple[str, list[int]]]) -> _ParsedCells:
+    fields = FIELDS[kind]
+    parsed: list[tuple[int, Callable[[str], Any]]] = []
+    for plan, known in ((record_plan, fields), (item_plan, ITEM_FIELDS)):
+        for name, index in plan:
+            parse = FROM_TEXT.get(known[name]) if name in known else None
+            if parse is not None:
+                parsed.append((index, _iso_first if known[name] is DATETIME else parse))
+    parsed += [(index, parse_decimal) for _, indexes in sum_plan for index in indexes]
+    return _ParsedCells(parsed)
 
 
 def _iso_first(value: str) -> Any:
@@ -84,4 +123,3 @@ def _iso_first(value: str) -> Any:
         return datetime.fromisoformat(value)
     except ValueError:
         return FROM_TEXT[DATETIME](value)
-
