@@ -140,8 +140,10 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         skippable = row_skipper(dataset.relevance, fmt.kind, fmt.group_rows, record_plan, item_plan, sum_plan,
                                 reader.invisible_seen)
     key_index = dict(record_plan).get(KEY_FIELD[fmt.kind])
+    grouped = fmt.group_rows
     pending: dict[str, Any] | None = None
     skipped: str | None = None  # the order id (cell) of the order being skipped, row by row
+    skips = 0  # rows skipped and not yet counted in the dataset: counted before each yield
     seen = dataset.seen_keys
     # Skimming a tab-separated file: its csv reader straight, a line number only where one is kept.
     tab_rows = reader.tab_rows() if skippable is not None and width > 1 else None
@@ -159,17 +161,17 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             if skippable is not None:
                 cell = row[key_index]
                 if cell == skipped and skippable(row, True):  # more of an order no check needs
-                    dataset.records_read += 1
-                    dataset.records_skipped += 1
+                    skips += 1
                     continue
                 if not (pending is not None and cell == pending["order_id"]) and skippable(row):
-                    dataset.records_read += 1
-                    dataset.records_skipped += 1
+                    skips += 1
                     if seen is not None:
                         seen.add(cell)
-                    if fmt.group_rows:
+                    if grouped:
                         skipped = cell
                         if pending is not None:
+                            _count_skipped(dataset, skips)
+                            skips = 0
                             yield pending
                             pending = None
                     continue
@@ -183,12 +185,16 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             record["_line"] = line_of()
             if seen is not None:
                 seen.add(record[KEY_FIELD[fmt.kind]])
-            if not fmt.group_rows:
+            if not grouped:
+                _count_skipped(dataset, skips)
+                skips = 0
                 yield record
             elif pending is not None and pending["order_id"] == record["order_id"]:
                 _merge_rows(pending, record)
             else:
                 if pending is not None:
+                    _count_skipped(dataset, skips)
+                    skips = 0
                     yield pending
                 record["_rows"] = 1
                 pending = record
@@ -203,8 +209,16 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         if tab_rows is not None:
             reader.settle_line(mid_row=isinstance(err, csv.Error))
         dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
+    finally:
+        _count_skipped(dataset, skips)
     if pending is not None:
         yield pending
+
+
+def _count_skipped(dataset: Dataset, rows: int) -> None:
+    """Rows skipped (no check could fail on them): read, and checked by the engine's count."""
+    dataset.records_read += rows
+    dataset.records_skipped += rows
 
 
 def _merge_rows(order: dict[str, Any], row: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from order_guard.builtin.operators import OPERATORS as BUILTIN_OPERATORS
 from order_guard.canonical import FIELDS, ITEM_FIELDS, KEY_FIELD, TEXT
 from order_guard.errors import UnreadableRecord
-from order_guard.rowreader import cell_reader
+from order_guard.rowreader import cell_parser, cell_reader
 from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate
 from order_guard.types import Operator
 
@@ -149,6 +149,25 @@ class _Atom(Formula):
         read, grouped = cell_reader(cells.kind, self.field), cells.grouped
         field, predicate = self.field, self.predicate
         of_value = getattr(predicate, "of_value", None) or (lambda value: predicate({field: value}))
+        parse = cell_parser(cells.kind, self.field)
+        if parse is not None:  # a date or number (age_days on the purchase date): read as cell_reader does
+            def parsed_test(row: list[str]) -> Verdict:
+                value = row[index]
+                if not value or value.isspace():
+                    if grouped:
+                        return None
+                    found = None
+                else:
+                    try:
+                        found = parse(value)
+                    except ValueError:
+                        return None
+                try:
+                    return bool(of_value(found))
+                except Exception:  # as in decide: read the row, the engine reports the rule's failure
+                    return None
+
+            return parsed_test
 
         def test(row: list[str]) -> Verdict:
             try:
@@ -286,6 +305,26 @@ class _Combination(Formula):
             return answer
 
         return test
+
+    def may_hold(self, cells: Cells) -> Callable[[list[str]], bool]:
+        """As ``test(row) is not False``, in one frame: a residual asked on many rows."""
+        if self.stop and self.unsure:
+            return _always  # an "any" with an unsure part is never a definite False
+        tests = [part.on_cells(cells) for part in self.parts]
+
+        def any_may_hold(row: list[str]) -> bool:
+            for part in tests:
+                if part(row) is not False:
+                    return True
+            return False
+
+        def all_may_hold(row: list[str]) -> bool:
+            for part in tests:
+                if part(row) is False:
+                    return False
+            return True
+
+        return any_may_hold if self.stop else all_may_hold
 
 
 def _merge_keys(parts: list[Formula]) -> list[Formula]:
