@@ -41,6 +41,9 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
                                            frozenset(name for name, _ in item_plan)))
     parsed = _parsed_cells(kind, record_plan, item_plan, sum_plan)
     cells_parse, typed, parsed_before, dates = parsed.check, parsed.typed, parsed.seen, parsed.dates
+    dates_before: set[str] = set()
+    # The first index again: itemgetter of one index would give the cell, not a tuple.
+    date_cells = operator.itemgetter(*dates, *dates[:1]) if dates else lambda row: ()
     fromisoformat = datetime.fromisoformat
 
     def skippable(row: list[str], decided: bool = False) -> bool:
@@ -58,14 +61,18 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
             if test is not NEVER and test(row):
                 return False
         # Every cell the run reads parses. Numbers and flags: their combination parsed on an
-        # earlier row (prices repeat); dates: ISO 8601, read in C. Anything else: the parsers.
+        # earlier row (prices repeat); dates: seen before (an order's rows), or ISO 8601 read in C.
+        # Anything else: the parsers.
         if typed(row) not in parsed_before:
             return cells_parse(row)
-        try:
-            for index in dates:
-                fromisoformat(row[index])
-        except ValueError:  # blank, or a form parse_datetime reads after ISO 8601 (or not at all)
-            return cells_parse(row)
+        if not dates_before.issuperset(date_cells(row)):
+            try:
+                for index in dates:
+                    fromisoformat(row[index])
+            except ValueError:  # blank, or a form parse_datetime reads after ISO 8601 (or not at all)
+                return cells_parse(row)
+            if len(dates_before) < _GOOD_KEPT:
+                dates_before.update(date_cells(row))
         return True
 
     return skippable
