@@ -40,10 +40,8 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
     gate, tests = relevance.row_gate(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
                                            frozenset(name for name, _ in item_plan)))
     parsed = _parsed_cells(kind, record_plan, item_plan, sum_plan)
-    cells_parse, typed, parsed_before, dates = parsed.check, parsed.typed, parsed.seen, parsed.dates
-    dates_before: set[str] = set()
-    # The first index again: itemgetter of one index would give the cell, not a tuple.
-    date_cells = operator.itemgetter(*dates, *dates[:1]) if dates else lambda row: ()
+    cells_parse, typed, typed_seen = parsed.check, parsed.typed, parsed.typed_seen
+    dates, date_cells, dates_seen = parsed.dates, parsed.date_cells, parsed.dates_seen
     fromisoformat = datetime.fromisoformat
 
     def skippable(row: list[str], decided: bool = False) -> bool:
@@ -63,16 +61,16 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
         # Every cell the run reads parses. Numbers and flags: their combination parsed on an
         # earlier row (prices repeat); dates: seen before (an order's rows), or ISO 8601 read in C.
         # Anything else: the parsers.
-        if typed(row) not in parsed_before:
+        if typed(row) not in typed_seen:
             return cells_parse(row)
-        if not dates_before.issuperset(date_cells(row)):
+        if not dates_seen.issuperset(date_cells(row)):
             try:
                 for index in dates:
                     fromisoformat(row[index])
             except ValueError:  # blank, or a form parse_datetime reads after ISO 8601 (or not at all)
                 return cells_parse(row)
-            if len(dates_before) < _GOOD_KEPT:
-                dates_before.update(date_cells(row))
+            if len(dates_seen) < _GOOD_KEPT:
+                dates_seen.update(date_cells(row))
         return True
 
     return skippable
@@ -82,14 +80,13 @@ class _ParsedCells:
     """Whether the cells a row reader would parse parse (it would not raise), and what was seen to."""
 
     def __init__(self, parsed: list[tuple[int, Callable[[str], Any]]]):
-        #: The date cells, and the others: numbers and flags, whose combinations repeat.
+        #: The date cells (``row -> them``), and the dates seen to parse.
         self.dates = tuple(index for index, parse in parsed if parse is _iso_first)
-        others = [index for index, parse in parsed if parse is not _iso_first]
-        # The first index twice: itemgetter of one index would give the cell, not a tuple.
-        self.typed: Callable[[list[str]], tuple] = \
-            operator.itemgetter(*others, others[0]) if others else lambda row: ()
-        #: ``typed(row)`` of rows whose cells all parsed.
-        self.seen: set[tuple[str, ...]] = set()
+        self.date_cells = _cells(self.dates)
+        self.dates_seen: set[str] = set()
+        #: ``row -> its number and flag cells``, whose combinations repeat, and those seen to parse.
+        self.typed = _cells([index for index, parse in parsed if parse is not _iso_first])
+        self.typed_seen: set[tuple[str, ...]] = set()
         # One set per way of parsing: a cell that parsed once parses in any column read the same way.
         good_by_parse: dict[Callable[[str], Any], set[str]] = {parse: set() for _, parse in parsed}
         self._checks = [(index, parse, good_by_parse[parse]) for index, parse in parsed]
@@ -106,9 +103,15 @@ class _ParsedCells:
                 return False  # read: the row reader says which cell and why
             if len(good) < _GOOD_KEPT:
                 good.add(value)
-        if len(self.seen) < _GOOD_KEPT:
-            self.seen.add(self.typed(row))
+        if len(self.typed_seen) < _GOOD_KEPT:
+            self.typed_seen.add(self.typed(row))
         return True
+
+
+def _cells(indexes: list[int] | tuple[int, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+    """``row -> a tuple of its cells at indexes`` (with the first one twice: itemgetter of a single
+    index would give the cell itself, not a tuple), in C."""
+    return operator.itemgetter(*indexes, indexes[0]) if indexes else lambda row: ()
 
 
 def _parsed_cells(kind: str, record_plan: list[tuple[str, int]], item_plan: list[tuple[str, int]],
