@@ -150,6 +150,27 @@ def test_a_bad_date_among_skipped_rows_is_unreadable_on_its_own_line(tmp_path, m
     assert [error.line for error in orders.errors] == [5]  # header, blank, row, blank, this row
 
 
+def test_thousands_of_distinct_dates_are_still_each_read(tmp_path, monkeypatch):
+    # Past a few thousand distinct dates the skimmer stops remembering them: each is read again.
+    def shipped(number: int) -> list[str]:
+        date = f"2026-11-{1 + number // 1440:02d}T{number // 60 % 24:02d}:{number % 60:02d}:00Z"
+        row = {"amazon-order-id": f"405-0000001-{number:07d}", "order-status": "Shipped", "purchase-date": date,
+               "last-updated-date": date, "quantity": "1", "item-price": "9.50"}
+        return [row.get(column, "") for column in ALL_ORDERS_HEADER]
+
+    rows = [shipped(number) for number in range(5000)]
+    rows[-1][ALL_ORDERS_HEADER.index("last-updated-date")] = "2026-11-31T10:00:00Z"
+    paths = write_inputs(tmp_path, rows, set(), set())
+
+    skipping, datasets = report_json(paths, monkeypatch, read_every_row=False)
+    reading, _ = report_json(paths, monkeypatch, read_every_row=True)
+
+    (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
+    assert (orders.records_skipped, orders.records_unreadable) == (4999, 1)
+    assert [error.line for error in orders.errors] == [5001]
+    assert skipping == reading
+
+
 def test_a_rule_the_derivation_cannot_read_makes_every_row_matter(tmp_path, monkeypatch):
     rules = tmp_path / "rules.yaml"
     rules.write_text("""

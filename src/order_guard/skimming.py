@@ -43,9 +43,13 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
     cells_parse, typed, typed_seen = parsed.check, parsed.typed, parsed.typed_seen
     dates, date_cells, dates_seen = parsed.dates, parsed.date_cells, parsed.dates_seen
     fromisoformat = datetime.fromisoformat
+    # Dates are remembered while few are seen (an order's rows; a report of whole days); once
+    # thousands are, timestamps are unique and a look-up would only miss: read them in C.
+    remember_dates = True
 
     def skippable(row: list[str], decided: bool = False) -> bool:
         """``decided``: the row continues an order already found not to matter (its first row)."""
+        nonlocal remember_dates
         cell = row[key]
         if not cell or cell.isspace():
             return False
@@ -59,18 +63,19 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
             if test is not NEVER and test(row):
                 return False
         # Every cell the run reads parses. Numbers and flags: their combination parsed on an
-        # earlier row (prices repeat); dates: seen before (an order's rows), or ISO 8601 read in C.
-        # Anything else: the parsers.
+        # earlier row (prices repeat); dates: seen before, or ISO 8601 read in C. Anything else:
+        # the parsers.
         if typed(row) not in typed_seen:
             return cells_parse(row)
-        if not dates_seen.issuperset(date_cells(row)):
+        if not (remember_dates and dates_seen.issuperset(date_cells(row))):
             try:
                 for index in dates:
                     fromisoformat(row[index])
             except ValueError:  # blank, or a form parse_datetime reads after ISO 8601 (or not at all)
                 return cells_parse(row)
-            if len(dates_seen) < _GOOD_KEPT:
+            if remember_dates:
                 dates_seen.update(date_cells(row))
+                remember_dates = len(dates_seen) < _GOOD_KEPT
         return True
 
     return skippable
