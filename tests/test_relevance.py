@@ -31,11 +31,15 @@ CELLS = {
                                      "PendingAvailability", "Pending - Waiting for Pick Up", "Canceled",
                                      "Shipping", "Shiped", "", "Shipped\x00", "\ufeffShipped"]),
     "fulfillment-channel": st.sampled_from(["Amazon", "Merchant", "AFN", "MFN", "", "Elsewhere"]),
+    # ISO 8601 look-alikes of days that do not exist: unreadable, not skipped (the skimmer reads
+    # ISO dates in C and numbers it saw parse before without a parser).
     "purchase-date": st.sampled_from(["2026-11-20T10:00:00+00:00", "2026-10-01T08:00:00Z", "2026-09-01",
-                                      "2026-10-20 08:00:00 GMT", "yesterday", "", "13/13/2026"]),
-    "last-updated-date": st.sampled_from(["2026-11-20T10:00:00+00:00", "2026-11-21T10:00:00+00:00", ""]),
-    "quantity": st.sampled_from(["1", "2", "two", "", "1.0"]),
-    "item-price": st.sampled_from(["9.50", "", "abc", "4,90"]),
+                                      "2026-10-20 08:00:00 GMT", "yesterday", "", "13/13/2026",
+                                      "2026-02-29T10:00:00+00:00", "2026-04-31", " "]),
+    "last-updated-date": st.sampled_from(["2026-11-20T10:00:00+00:00", "2026-11-21T10:00:00+00:00", "",
+                                          "2026-11-31T10:00:00+00:00"]),
+    "quantity": st.sampled_from(["1", "2", "two", "", "1.0", " ", "1.5"]),
+    "item-price": st.sampled_from(["9.50", "", "abc", "4,90", " ", "9.50.1"]),
     "sku": st.sampled_from(["SKU-1", "SKU-2", ""]),
     "ship-address-1": st.sampled_from(["", "", "1 Via Roma"]),
     "currency": st.sampled_from(["EUR", ""]),
@@ -51,9 +55,11 @@ def all_orders_rows(draw) -> list[list[str]]:
         rows.append(cells)
         if draw(st.integers(0, 3)) == 0:  # another item of the same order, on the next row
             rows.append([draw(CELLS[c]) if c in ("quantity", "sku", "item-price") else v
-                         for c, v in zip(ALL_ORDERS_HEADER, cells)])
+                         for c, v in zip(ALL_ORDERS_HEADER, cells, strict=True)])
         if draw(st.integers(0, 15)) == 0:
             rows.append(cells[:-2])  # a ragged row
+        if draw(st.integers(0, 15)) == 0:
+            rows.append(draw(st.sampled_from([[], ["  "]])))  # a blank line: no record, but a line
     return rows
 
 
@@ -125,6 +131,44 @@ def test_a_row_that_would_be_skipped_is_still_unreadable_when_a_cell_is_bad(tmp_
     (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
     assert orders.records_unreadable == 1 and orders.records_skipped == 0
     assert '"complete": false' in text
+
+
+def test_a_bad_date_among_skipped_rows_is_unreadable_on_its_own_line(tmp_path, monkeypatch):
+    def shipped(order: str, date: str) -> list[str]:
+        row = {"amazon-order-id": order, "order-status": "Shipped", "purchase-date": date, "quantity": "1",
+               "item-price": "9.50"}
+        return [row.get(column, "") for column in ALL_ORDERS_HEADER]
+
+    rows = [[], shipped(IDS[0], "2026-11-20T10:00:00+00:00"), ["  "], shipped(IDS[1], "2026-02-30T10:00:00+00:00"),
+            shipped(IDS[2], "2026-11-20T10:00:00+00:00")]
+    paths = write_inputs(tmp_path, rows, set(), set())
+
+    _, datasets = report_json(paths, monkeypatch, read_every_row=False)
+
+    (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
+    assert (orders.records_read, orders.records_skipped, orders.records_unreadable) == (3, 2, 1)
+    assert [error.line for error in orders.errors] == [5]  # header, blank, row, blank, this row
+
+
+def test_thousands_of_distinct_dates_are_still_each_read(tmp_path, monkeypatch):
+    # Past a few thousand distinct dates the skimmer stops remembering them: each is read again.
+    def shipped(number: int) -> list[str]:
+        date = f"2026-11-{1 + number // 1440:02d}T{number // 60 % 24:02d}:{number % 60:02d}:00Z"
+        row = {"amazon-order-id": f"405-0000001-{number:07d}", "order-status": "Shipped", "purchase-date": date,
+               "last-updated-date": date, "quantity": "1", "item-price": "9.50"}
+        return [row.get(column, "") for column in ALL_ORDERS_HEADER]
+
+    rows = [shipped(number) for number in range(5000)]
+    rows[-1][ALL_ORDERS_HEADER.index("last-updated-date")] = "2026-11-31T10:00:00Z"
+    paths = write_inputs(tmp_path, rows, set(), set())
+
+    skipping, datasets = report_json(paths, monkeypatch, read_every_row=False)
+    reading, _ = report_json(paths, monkeypatch, read_every_row=True)
+
+    (orders,) = [dataset for dataset in datasets if dataset.kind == "orders"]
+    assert (orders.records_skipped, orders.records_unreadable) == (4999, 1)
+    assert [error.line for error in orders.errors] == [5001]
+    assert skipping == reading
 
 
 def test_a_rule_the_derivation_cannot_read_makes_every_row_matter(tmp_path, monkeypatch):

@@ -141,60 +141,85 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         skippable = row_skipper(dataset.relevance, fmt.kind, fmt.group_rows, record_plan, item_plan, sum_plan,
                                 reader.invisible_seen)
     key_index = dict(record_plan).get(KEY_FIELD[fmt.kind])
+    grouped = fmt.group_rows
     pending: dict[str, Any] | None = None
     skipped: str | None = None  # the order id (cell) of the order being skipped, row by row
+    skips = 0  # rows skipped and not yet counted in the dataset: counted before each yield
     seen = dataset.seen_keys
+    # Skimming a tab-separated file: its csv reader straight, a line number only where one is kept.
+    tab_rows = reader.tab_rows() if skippable is not None and width > 1 else None
+    if tab_rows is not None:
+        rows, line_of = tab_rows, reader.row_line
+    else:
+        rows, line_of = reader.rows(), lambda: reader.line
     try:
-        for row in reader.rows():
-            line = reader.line
+        for row in rows:
             if len(row) != width:
-                dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line)
+                if tab_rows is not None and (not row or (len(row) == 1 and not row[0].strip())):
+                    continue  # a blank line is not a record (rows() leaves them out itself)
+                dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line_of())
                 continue
             if skippable is not None:
                 cell = row[key_index]
-                if cell == skipped and skippable(row, decided=True):  # more of an order no check needs
-                    dataset.records_read += 1
-                    dataset.records_skipped += 1
+                if cell == skipped and skippable(row, True):  # more of an order no check needs
+                    skips += 1
                     continue
                 if not (pending is not None and cell == pending["order_id"]) and skippable(row):
-                    dataset.records_read += 1
-                    dataset.records_skipped += 1
+                    skips += 1
                     if seen is not None:
                         seen.add(cell)
-                    if fmt.group_rows:
+                    if grouped:
                         skipped = cell
                         if pending is not None:
+                            _count_skipped(dataset, skips)
+                            skips = 0
                             yield pending
                             pending = None
                     continue
             try:
                 record = read(row)
             except UnreadableRecord as err:
-                dataset.unreadable(err.message, line)
+                dataset.unreadable(err.message, line_of())
                 continue
             skipped = None
             dataset.records_read += 1
-            record["_line"] = line
+            record["_line"] = line_of()
             if seen is not None:
                 seen.add(record[KEY_FIELD[fmt.kind]])
-            if not fmt.group_rows:
+            if not grouped:
+                _count_skipped(dataset, skips)
+                skips = 0
                 yield record
             elif pending is not None and pending["order_id"] == record["order_id"]:
                 _merge_rows(pending, record)
             else:
                 if pending is not None:
+                    _count_skipped(dataset, skips)
+                    skips = 0
                     yield pending
                 record["_rows"] = 1
                 pending = record
     except UnicodeDecodeError as err:
+        if tab_rows is not None:
+            reader.settle_line(mid_row=False)
         dataset.unreadable(
             f"not valid {err.encoding} text (byte 0x{err.object[err.start]:02x}); pass --encoding",
             reader.line + 1,
         )
     except (csv.Error, OSError, EOFError) as err:  # mid-file: the rest of the file is unread
+        if tab_rows is not None:
+            reader.settle_line(mid_row=isinstance(err, csv.Error))
         dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
+    finally:
+        _count_skipped(dataset, skips)
     if pending is not None:
         yield pending
+
+
+def _count_skipped(dataset: Dataset, rows: int) -> None:
+    """Rows skipped (no check could fail on them): read, and checked by the engine's count."""
+    dataset.records_read += rows
+    dataset.records_skipped += rows
 
 
 def _merge_rows(order: dict[str, Any], row: dict[str, Any]) -> None:

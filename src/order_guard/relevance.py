@@ -22,9 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from order_guard.builtin.operators import OPERATORS as BUILTIN_OPERATORS
-from order_guard.canonical import FIELDS, ITEM_FIELDS, TEXT
+from order_guard.canonical import FIELDS, ITEM_FIELDS, KEY_FIELD, TEXT
 from order_guard.errors import UnreadableRecord
-from order_guard.rowreader import cell_reader
+from order_guard.rowreader import cell_parser, cell_reader
 from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate
 from order_guard.types import Operator
 
@@ -143,8 +143,31 @@ class _Atom(Formula):
         index = cells.columns.get(self.field)
         if index is None:
             return lambda row: self.decide(None)
-        # value_reader and decide inlined: this runs on every row a status leaves undecided.
-        read, field, predicate, grouped = cell_reader(cells.kind, self.field), self.field, self.predicate, cells.grouped
+        # value_reader and decide inlined: this runs on every row a status leaves undecided. A
+        # built-in operator's predicate may carry ``of_value``, its test of the value alone: no
+        # record is built for it.
+        read, grouped = cell_reader(cells.kind, self.field), cells.grouped
+        field, predicate = self.field, self.predicate
+        of_value = getattr(predicate, "of_value", None) or (lambda value: predicate({field: value}))
+        parse = cell_parser(cells.kind, self.field)
+        if parse is not None:  # a date or number (age_days on the purchase date): read as cell_reader does
+            def parsed_test(row: list[str]) -> Verdict:
+                value = row[index]
+                if not value or value.isspace():
+                    if grouped:
+                        return None
+                    found = None
+                else:
+                    try:
+                        found = parse(value)
+                    except ValueError:
+                        return None
+                try:
+                    return bool(of_value(found))
+                except Exception:  # as in decide: read the row, the engine reports the rule's failure
+                    return None
+
+            return parsed_test
 
         def test(row: list[str]) -> Verdict:
             try:
@@ -154,7 +177,7 @@ class _Atom(Formula):
             if found is None and grouped:
                 return None
             try:
-                return bool(predicate({field: found}))
+                return bool(of_value(found))
             except Exception:  # as in decide: read the row, the engine reports the rule's failure
                 return None
 
@@ -176,8 +199,14 @@ class _KeyIn(Formula):
     def may_hold(self, cells: Cells) -> Callable[[list[str]], bool]:
         return self._test(cells, unsure=True)  # the common residual: one call per row, no wrapper
 
-    def _test(self, cells: Cells, unsure: bool | None) -> Callable[[list[str]], Any]:
-        value, tables = cells.value_reader(self.field), self.tables
+    def negated(self, cells: Cells) -> Callable[[list[str]], Verdict]:
+        """``not`` of the look-up as one test (no wrapper: it runs on every row of some statuses)."""
+        return self._test(cells, unsure=None, hit=False)
+
+    def _test(self, cells: Cells, unsure: bool | None, hit: bool = True) -> Callable[[list[str]], Any]:
+        """``hit`` where the key is in a table, ``not hit`` where it is in none, ``unsure`` where
+        the cell cannot tell."""
+        value, tables, miss = cells.value_reader(self.field), self.tables, not hit
         if value is None:
             return lambda row: unsure
         index = cells.columns.get(self.field)
@@ -192,8 +221,8 @@ class _KeyIn(Formula):
                     return unsure
             for table in tables:
                 if key in table:
-                    return True
-            return False
+                    return hit
+            return miss
 
         return test
 
@@ -232,6 +261,8 @@ class _Not(Formula):
         return self if inner is self.part else _negate(inner)
 
     def on_cells(self, cells: Cells) -> Callable[[list[str]], Verdict]:
+        if isinstance(self.part, _KeyIn):
+            return self.part.negated(cells)
         inner = self.part.on_cells(cells)
         return lambda row: None if (answer := inner(row)) is None else not answer
 
@@ -274,6 +305,26 @@ class _Combination(Formula):
             return answer
 
         return test
+
+    def may_hold(self, cells: Cells) -> Callable[[list[str]], bool]:
+        """As ``test(row) is not False``, in one frame: a residual asked on many rows."""
+        if self.stop and self.unsure:
+            return _always  # an "any" with an unsure part is never a definite False
+        tests = [part.on_cells(cells) for part in self.parts]
+
+        def any_may_hold(row: list[str]) -> bool:
+            for part in tests:
+                if part(row) is not False:
+                    return True
+            return False
+
+        def all_may_hold(row: list[str]) -> bool:
+            for part in tests:
+                if part(row) is False:
+                    return False
+            return True
+
+        return any_may_hold if self.stop else all_may_hold
 
 
 def _merge_keys(parts: list[Formula]) -> list[Formula]:
@@ -375,47 +426,81 @@ class Relevance:
             return None  # every record matters (or none does, which the stream proves cheaply anyway)
         return cls(kind, formula)
 
-    def row_filter(self, cells: Cells) -> Callable[[list[str]], bool]:
-        """``row -> True`` when the row may matter and must be read; False when it cannot."""
+    def row_gate(self, cells: Cells) -> tuple[Callable[[list[str]], Any], Mapping[Any, RowTest]]:
+        """The row filter for a loop that runs once per row, in two steps: ``tests[key(row)]`` is
+        the :data:`RowTest` of the row: its status and channel decided, what is left to ask."""
         # What this file lacks decides parts of the formula for every row (an address column
         # an All Orders report does not have is empty on every order).
         formula = self.formula.partial(cells.absent(self.formula.fields()))
         if not isinstance(formula, Formula):
-            return _never if formula is False else _always
+            return _no_key, {None: ((), NEVER if formula is False else _always)}
         fields = sorted(formula.categorical())
         text = [field for field in fields
                 if field in cells.columns and cells.value_reader(field) is not None
                 and (FIELDS[self.kind].get(field) is TEXT or field.startswith("x_"))]
         if not text:
-            return formula.may_hold(cells)
-        readers = {field: cells.value_reader(field) for field in text}
+            return _no_key, {None: _row_test(formula, cells)}
         # Low-cardinality text cells (status, channel) decide most of the formula: do that once
         # per distinct combination and keep what is left as a test of the remaining cells.
-        gate = operator.itemgetter(*(cells.columns[field] for field in text))
-        decided: dict[Any, Callable[[list[str]], bool]] = {}
+        indexes = [cells.columns[field] for field in text]
+        readers = {field: cells.value_reader(field) for field in text}
 
-        def residual_for(row: list[str]) -> Callable[[list[str]], bool]:
-            known = {field: read(row) for field, read in readers.items()}
-            rest = formula.partial(known)
-            if rest is False:
-                return _never
+        def residual(key: Any) -> RowTest:
+            row = dict(zip(indexes, key if len(indexes) > 1 else (key,), strict=True))  # its cells, as a row has them
+            rest = formula.partial({field: read(row) for field, read in readers.items()})
             if not isinstance(rest, Formula):
-                return _always
-            return rest.may_hold(cells)
+                return (), NEVER if rest is False else _always
+            return _row_test(rest, cells)
 
-        def matters(row: list[str]) -> bool:
-            key = gate(row)
-            residual = decided.get(key)
-            if residual is None:
-                residual = residual_for(row)
-                if len(decided) < MAX_DECIDED:
-                    decided[key] = residual
-            return residual(row)
-
-        return matters
+        return operator.itemgetter(*indexes), _Decided(residual)
 
 
-def _never(row: list[str]) -> bool:
+#: ``(tables, test)``: a row matters where its key cell (present, without NUL or byte-order mark:
+#: the skimmer asks that first) is in one of the tables, or else where ``test(row)`` is true;
+#: ``test`` is :data:`NEVER` where nothing else can make it matter (the loop need not call it).
+RowTest = tuple[tuple[Container, ...], Callable[[list[str]], bool]]
+
+
+def _row_test(formula: Formula, cells: Cells) -> RowTest:
+    """The formula as a :data:`RowTest`: look-ups of the key that make a row matter taken out,
+    to be asked by the loop itself (the usual residual of a Shipped order is just that)."""
+    key = KEY_FIELD[cells.kind]
+    if key not in cells.columns or FIELDS[cells.kind].get(key) is not TEXT:
+        return (), formula.may_hold(cells)
+    if isinstance(formula, _KeyIn) and formula.field == key:
+        return formula.tables, NEVER
+    if isinstance(formula, _Combination) and formula.stop and not formula.unsure:
+        lookups = [part for part in formula.parts if isinstance(part, _KeyIn) and part.field == key]
+        if lookups:  # any(key in tables, rest): true where the key is found, else as the rest is
+            rest = combine([part for part in formula.parts if part not in lookups], stop=True)
+            tables = tuple(table for lookup in lookups for table in lookup.tables)
+            if not isinstance(rest, Formula):
+                return tables, NEVER if rest is False else _always
+            return tables, rest.may_hold(cells)
+    return (), formula.may_hold(cells)
+
+
+class _Decided(dict):
+    """``key -> RowTest``, each decided on first sight; past :data:`MAX_DECIDED` a new key is decided
+    again on every row that has it, not kept."""
+
+    def __init__(self, decide: Callable[[Any], RowTest]):
+        super().__init__()
+        self.decide = decide
+
+    def __missing__(self, key: Any) -> RowTest:
+        test = self.decide(key)
+        if len(self) < MAX_DECIDED:
+            self[key] = test
+        return test
+
+
+def _no_key(row: list[str]) -> None:
+    return None
+
+
+def NEVER(row: list[str]) -> bool:  # noqa: N802 - a constant the skimmer compares with
+    """The test of a row that cannot matter."""
     return False
 
 

@@ -98,13 +98,20 @@ def row_reader(kind: str, columns: list[tuple[str, int]], item_columns: list[tup
     return read
 
 
+def cell_parser(kind: str, name: str) -> Callable[[str], Any] | None:
+    """The parser of a date, number or flag field's cells that are not blank (it raises
+    ``ValueError`` where the record is unreadable); None for a text field. What
+    :func:`cell_reader` calls, for a caller that reads blank cells itself."""
+    fields = FIELDS[kind]
+    return FROM_TEXT.get(fields[name]) if name in fields else None
+
+
 def cell_reader(kind: str, name: str) -> Callable[[str], Any]:
     """How one cell of field ``name`` becomes its canonical value, exactly as :func:`row_reader`
     reads it (blank -> None, statuses and channels canonical); raises ``UnreadableRecord``
     where the row reader would make the record unreadable. For deciding from single cells
     whether a record can matter (:mod:`order_guard.relevance`) without reading the row."""
-    fields = FIELDS[kind]
-    parse = FROM_TEXT.get(fields[name]) if name in fields else None
+    parse = cell_parser(kind, name)
     canonical = None
     if name == "status" and kind == "orders":
         canonical = canonical_status

@@ -110,14 +110,22 @@ def _age_days(argument: dict, field: str, ctx: CompileContext) -> Predicate:
         raise RuleSemanticError(f"age_days: {field} is not a date")
     as_of = ctx.as_of
     bounds = [(_BOUNDS[name], limit) for name, limit in argument.items()]
+    if len(bounds) == 1:  # the usual rule: one bound, compared without a generator
+        (compare, limit), = bounds
+
+        def of_value(value: Any) -> bool:
+            return isinstance(value, datetime) and compare((as_of - value).total_seconds() / 86400, limit)
+    else:
+        def of_value(value: Any) -> bool:
+            if not isinstance(value, datetime):
+                return False
+            age = (as_of - value).total_seconds() / 86400
+            return all(compare(age, limit) for compare, limit in bounds)
 
     def test(record: dict) -> bool:
-        value = get(record)
-        if not isinstance(value, datetime):
-            return False
-        age = (as_of - value).total_seconds() / 86400
-        return all(compare(age, limit) for compare, limit in bounds)
+        return of_value(get(record))
 
+    test.of_value = of_value  # type: ignore[attr-defined]  # the same test of the field's value alone
     return test
 
 

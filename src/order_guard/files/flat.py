@@ -62,3 +62,20 @@ class FlatReader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line is not a record
             yield row
+
+    def tab_rows(self) -> Iterator[list[str]] | None:
+        """The csv reader itself, for a loop that must not pay a generator's frame per row: every
+        row, blank lines too. In a tab-separated file nothing is quoted, so a row is one line and
+        ``row_line()`` is the line of the row just read. None for a quoted (comma) file."""
+        return self._reader if self.delimiter == "\t" else None
+
+    def row_line(self) -> int:
+        """The line of the row ``tab_rows()`` gave last."""
+        return self._reader_base + self._reader.line_num
+
+    def settle_line(self, mid_row: bool) -> None:
+        """After ``tab_rows()`` stopped on an error: ``line`` as ``rows()`` leaves it, the line of the
+        last row read whole (``mid_row``: a csv error, counted the line it failed on)."""
+        done = self._reader.line_num - mid_row
+        if done > 0:
+            self.line = self._reader_base + done
