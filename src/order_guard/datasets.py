@@ -146,18 +146,17 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
     skipped: str | None = None  # the order id (cell) of the order being skipped, row by row
     skips = 0  # rows skipped and not yet counted in the dataset: counted before each yield
     seen = dataset.seen_keys
-    # Skimming a tab-separated file: its csv reader straight, a line number only where one is kept.
-    tab_rows = reader.tab_rows() if skippable is not None and width > 1 else None
-    if tab_rows is not None:
-        rows, line_of = tab_rows, reader.row_line
-    else:
-        rows, line_of = reader.rows(), lambda: reader.line
+    # A tab-separated file is split in C, a line to a row (never quoted: ``files/tabrows.py``); a
+    # one-column file goes through rows(), which leaves blank lines out (one cell, like a blank row).
+    split = reader.numbered_rows() if width > 1 and isinstance(reader, FlatReader) else None
+    numbered = split if split is not None else ((reader.line, row) for row in reader.rows())
+    line = reader.line  # the line of the last row read whole, for an error that stops the reading
     try:
-        for row in rows:
+        for line, row in numbered:
             if len(row) != width:
-                if tab_rows is not None and (not row or (len(row) == 1 and not row[0].strip())):
-                    continue  # a blank line is not a record (rows() leaves them out itself)
-                dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line_of())
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line is not a record
+                dataset.unreadable(f"row has {len(row)} fields, the header has {width}", line)
                 continue
             if skippable is not None:
                 cell = row[key_index]
@@ -179,11 +178,11 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
             try:
                 record = read(row)
             except UnreadableRecord as err:
-                dataset.unreadable(err.message, line_of())
+                dataset.unreadable(err.message, line)
                 continue
             skipped = None
             dataset.records_read += 1
-            record["_line"] = line_of()
+            record["_line"] = line
             if seen is not None:
                 seen.add(record[KEY_FIELD[fmt.kind]])
             if not grouped:
@@ -200,16 +199,12 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
                 record["_rows"] = 1
                 pending = record
     except UnicodeDecodeError as err:
-        if tab_rows is not None:
-            reader.settle_line(mid_row=False)
         dataset.unreadable(
             f"not valid {err.encoding} text (byte 0x{err.object[err.start]:02x}); pass --encoding",
-            reader.line + 1,
+            (line if split is not None else reader.line) + 1,
         )
     except (csv.Error, OSError, EOFError) as err:  # mid-file: the rest of the file is unread
-        if tab_rows is not None:
-            reader.settle_line(mid_row=isinstance(err, csv.Error))
-        dataset.unreadable(f"cannot read further: {err}", reader.line + 1)
+        dataset.unreadable(f"cannot read further: {err}", (line if split is not None else reader.line) + 1)
     finally:
         _count_skipped(dataset, skips)
     if pending is not None:

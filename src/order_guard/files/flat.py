@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from order_guard.files.tabrows import numbered_rows
+
 csv.field_size_limit(1 << 28)  # Amazon's product-name and description fields can be long
 
 _SEPARATORS = re.compile(r"[\s_]+")
@@ -63,19 +65,10 @@ class FlatReader:
                 continue  # a blank line is not a record
             yield row
 
-    def tab_rows(self) -> Iterator[list[str]] | None:
-        """The csv reader itself, for a loop that must not pay a generator's frame per row: every
-        row, blank lines too. In a tab-separated file nothing is quoted, so a row is one line and
-        ``row_line()`` is the line of the row just read. None for a quoted (comma) file."""
-        return self._reader if self.delimiter == "\t" else None
-
-    def row_line(self) -> int:
-        """The line of the row ``tab_rows()`` gave last."""
-        return self._reader_base + self._reader.line_num
-
-    def settle_line(self, mid_row: bool) -> None:
-        """After ``tab_rows()`` stopped on an error: ``line`` as ``rows()`` leaves it, the line of the
-        last row read whole (``mid_row``: a csv error, counted the line it failed on)."""
-        done = self._reader.line_num - mid_row
-        if done > 0:
-            self.line = self._reader_base + done
+    def numbered_rows(self) -> Iterator[tuple[int, list[str]]] | None:
+        """``(line, cells)`` for every line left, blank ones too, split in C: for a tab-separated
+        file (never quoted, so a line is a row; ``files/tabrows.py``). None for a quoted (comma)
+        file: ``rows()`` reads those."""
+        if self.delimiter != "\t":
+            return None
+        return numbered_rows(self._text, self._reader_base + 1)
