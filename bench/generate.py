@@ -32,6 +32,25 @@ RECENT = 20_000  # the orders a day's files are about
 DAILY_PARCELS = 2_000
 
 
+#: Part of the data files' names: data generated differently is not mistaken for the cached files.
+DATA_VERSION = "v2"
+#: Seconds from 2026-11-10 00:00 to the end of 25 November: when the orders were placed.
+PERIOD = 16 * 86_400
+
+
+def timestamp(seconds: int) -> str:
+    """ISO 8601 of ``seconds`` after 2026-11-10 00:00 UTC (as Amazon's reports write dates)."""
+    days, rest = divmod(seconds, 86_400)
+    return f"2026-11-{10 + days:02d}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}+00:00"
+
+
+def data_paths(orders: int, out: Path) -> dict[str, Path]:
+    """Where the files for ``orders`` orders are (or go)."""
+    return {"orders": out / f"all-orders-{DATA_VERSION}-{orders}.txt",
+            "unshipped": out / f"unshipped-{DATA_VERSION}-{orders}.txt",
+            "shipments": out / f"ship-confirm-{DATA_VERSION}-{orders}.txt"}
+
+
 def order_id(n: int) -> str:
     return f"405-{n // 10_000_000:07d}-{n % 10_000_000:07d}"
 
@@ -40,8 +59,7 @@ def generate(orders: int, out: Path, seed: int = 1) -> dict[str, Path]:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     statuses = [status for status, weight in STATUSES for _ in range(weight)]
-    paths = {"orders": out / f"all-orders-{orders}.txt", "unshipped": out / f"unshipped-{orders}.txt",
-             "shipments": out / f"ship-confirm-{orders}.txt"}
+    paths = data_paths(orders, out)
     with open(paths["orders"], "w", encoding="utf-8", newline="") as all_orders, \
             open(paths["unshipped"], "w", encoding="utf-8", newline="") as unshipped, \
             open(paths["shipments"], "w", encoding="utf-8", newline="") as shipments:
@@ -50,14 +68,17 @@ def generate(orders: int, out: Path, seed: int = 1) -> dict[str, Path]:
         shipments.write("\t".join(SHIP) + "\r\n")
         for n in range(orders):
             status = rng.choice(statuses)
-            day = 10 + n % 16  # November 10-25: a recent export, mostly clean on 26 November
-            purchase = f"2026-11-{day:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00"
+            # November 10-25 (a recent export, mostly clean on 26 November), in order, to the second:
+            # timestamps are all but unique, as in a real report; updated up to two days later.
+            placed = n * PERIOD // orders + rng.randrange(60)
+            purchase = timestamp(placed)
+            updated = timestamp(min(placed + rng.randrange(2 * 86_400), PERIOD - 1))
             sku = rng.choice(SKUS)
             quantity = 1 + n % 3
             channel = "Amazon" if n % 7 == 0 else "Merchant"
             price = "" if status.startswith("Pending") else f"{9.5 * quantity:.2f}"
             all_orders.write("\t".join((
-                order_id(n), "", purchase, purchase, status, channel, "Amazon.it", "", "Standard",
+                order_id(n), "", purchase, updated, status, channel, "Amazon.it", "", "Standard",
                 "Tazza in ceramica 350 ml", sku, f"B0{n % 100000:08d}", "Unshipped", str(quantity), "EUR",
                 price, "0.00" if price else "", "4.90" if price else "", "0.00" if price else "", "", "", "", "",
                 "MILANO", "MI", "20121", "IT", "", "false", "", "")) + "\r\n")

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import data_paths, generate  # noqa: E402
 from verdicts import verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
@@ -41,8 +41,7 @@ ACTIONABLE = {"Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed", 
 
 
 def paths_for(size: int, data: Path) -> dict[str, Path]:
-    paths = {"orders": data / f"all-orders-{size}.txt", "unshipped": data / f"unshipped-{size}.txt",
-             "shipments": data / f"ship-confirm-{size}.txt"}
+    paths = data_paths(size, data)
     if not all(path.exists() for path in paths.values()):
         paths = generate(size, data)
     return paths
