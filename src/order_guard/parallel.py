@@ -65,7 +65,7 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
         return False
     digest, parts = split
     for part in parts:
-        part.wanted_fields, part.seen_keys = dataset.wanted_fields, set()
+        part.wanted_fields, part.seen_keys = dataset.wanted_fields, array("q")
     _WORK = (engine, parts, feeds, snapshots, relevance)
     try:
         # One part per process: a worker that took a second part would start it with the first
@@ -112,7 +112,7 @@ def _stream_part(number: int) -> _PartOutcome:
         records_checked=result.records_checked, rule_errors=result.rule_errors,
         read=part.records_read, unreadable=part.records_unreadable, skipped=part.records_skipped,
         errors=part.errors, errors_not_kept=part.errors_not_kept, warnings=part.warnings,
-        keys=array("q", map(hash, part.seen_keys or ())))
+        keys=part.seen_keys if part.seen_keys is not None else array("q"))
 
 
 def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:

@@ -77,10 +77,14 @@ class _Prefixed(io.RawIOBase):
             size = len(data)
         buffer[:size] = data
         if not self.invisible and data:
-            seen = self._tail + data
-            # offset 0 of the first block: the encoding's own BOM, not one inside the text
-            self.invisible = b"\x00" in data or seen.find(codecs.BOM_UTF8, 0 if self._tail else 1) >= 0
-            self._tail = seen[-2:]
+            if data.isascii():  # most blocks: a BOM's bytes are not ASCII (one cut at the start is)
+                self.invisible = b"\x00" in data
+                self._tail = data[-2:]
+            else:
+                seen = self._tail + data
+                # offset 0 of the first block: the encoding's own BOM, not one inside the text
+                self.invisible = b"\x00" in data or seen.find(codecs.BOM_UTF8, 0 if self._tail else 1) >= 0
+                self._tail = seen[-2:]
         return size
 
     def close(self) -> None:
