@@ -251,29 +251,55 @@ def scan_text(path: Path) -> TextScan:
     where it stops being cp1252: enough to choose an encoding or to refuse a mixed file."""
     scan = TextScan()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines = 0
+    found: dict[str, int] = {}  # what was found, at which byte: lines are counted only if needed
+    window = b""
+    position = 0  # bytes before the block
     with _raw_stream(path) as stream:
         while block := stream.read(1 << 20):
             # An ASCII block with no character cut at the last one's end is valid UTF-8: not decoded.
-            if scan.not_utf8 is None and not (block.isascii() and not decoder.getstate()[0]):
+            if "not_utf8" not in found and not (block.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError as err:
-                    data = err.object
-                    scan.not_utf8 = (newlines + data[: err.start].count(b"\n") + 1,
-                                     bytes(data[max(0, err.start - 2000): err.start + 2000]))
+                    data = err.object  # the bytes held back from the block before, then this block
+                    found["not_utf8"] = position - (len(data) - len(block)) + err.start
+                    window = bytes(data[max(0, err.start - 2000): err.start + 2000])
             if not block.isascii():  # most report blocks are ASCII: nothing more to look for
-                if scan.utf8_line is None and (match := re.search(_UTF8_MULTIBYTE, block)):
-                    scan.utf8_line = newlines + block[: match.start()].count(b"\n") + 1
-                if scan.not_cp1252_line is None and (position := _first_not_cp1252(block)) is not None:
-                    scan.not_cp1252_line = newlines + block[:position].count(b"\n") + 1
-            newlines += block.count(b"\n")
-        if scan.not_utf8 is None:
+                if "utf8" not in found and (match := re.search(_UTF8_MULTIBYTE, block)):
+                    found["utf8"] = position + match.start()
+                if "not_cp1252" not in found and (offset := _first_not_cp1252(block)) is not None:
+                    found["not_cp1252"] = position + offset
+            position += len(block)
+        if "not_utf8" not in found:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                scan.not_utf8 = (newlines + 1, b"")
+                found["not_utf8"] = position
+    if found:
+        lines = _lines_at(path, found)
+        if "not_utf8" in found:
+            scan.not_utf8 = (lines["not_utf8"], window)
+        scan.utf8_line = lines.get("utf8")
+        scan.not_cp1252_line = lines.get("not_cp1252")
     return scan
+
+
+def _lines_at(path: Path, offsets: dict[str, int]) -> dict[str, int]:
+    """The line (1-based) each byte offset is on: a second pass, only over a file where something
+    was found (counting every file's newlines in the first pass cost more than the rest of it)."""
+    lines: dict[str, int] = {}
+    waiting = sorted(offsets.items(), key=lambda item: item[1])
+    newlines = position = 0
+    with _raw_stream(path) as stream:
+        while waiting and (block := stream.read(1 << 20)):
+            while waiting and waiting[0][1] < position + len(block):
+                name, offset = waiting.pop(0)
+                lines[name] = newlines + block.count(b"\n", 0, offset - position) + 1
+            newlines += block.count(b"\n")
+            position += len(block)
+    for name, _offset in waiting:  # at the very end (a character cut short by the end of the file)
+        lines[name] = newlines + 1
+    return lines
 
 
 def detect_encoding(sample: bytes) -> str:
