@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import data_paths, generate  # noqa: E402
-from verdicts import verdict  # noqa: E402
+from verdicts import judged_at, verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 PENDING = {"Pending", "PENDING", "PendingAvailability", "Pending - Waiting for Pick Up"}
@@ -196,19 +196,19 @@ def main() -> None:
         print(f"  rows/s: floor {rows / t_floor:,.0f}; dictreader {rows / t_dict:,.0f}; "
               f"order-guard {rows / t_og:,.0f}; --jobs {args.jobs} {rows / t_jobs:,.0f}; "
               f"jsonschema {1 / per_row_schema:,.0f}")
-        at = f"{size:,} orders"
+        at = judged_at(size, sizes)
         machine = machine_speedup(args.jobs)
         print(f"  order-guard / floor       "
-              f"{verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0, f'streaming / csv.reader floor, {at}')}")
+              f"{verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0, at('streaming / csv.reader floor'))}")
         print(f"  order-guard / dictreader  "
-              f"{verdict(t_og / t_dict, '< 1.0', t_og < t_dict, f'streaming / DictReader loop, {at}')}")
+              f"{verdict(t_og / t_dict, '< 1.0', t_og < t_dict, at('streaming / DictReader loop'))}")
         print(f"  jsonschema / order-guard  "
-              f"{verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20, f'jsonschema / streaming, {at}')}")
-        jobs_what = f"--jobs {args.jobs} speed-up, {at} (the machine's own: {machine:.2f})"
+              f"{verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20, at('jsonschema / streaming'))}")
+        jobs_what = at(f"--jobs {args.jobs} speed-up (the machine's own now: {machine:.2f})")
         print(f"  --jobs {args.jobs} speed-up         "
               f"{verdict(t_og / t_jobs, '>= 1.6', t_og / t_jobs >= 1.6, jobs_what)}"
               f"  (the machine's own {args.jobs}-process speed-up now: {machine:.2f})")
-        print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60, f'streaming peak MB, {at}')}\n")
+        print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60, at('streaming peak MB'))}\n")
     print("## scaling (streaming engine)\n")
     print(f"| orders | seconds | µs per order | seconds, --jobs {args.jobs} | peak MB |")
     print("|---|---|---|---|---|")
