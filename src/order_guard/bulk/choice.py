@@ -19,7 +19,7 @@ from order_guard.errors import UsageError
 
 ENGINES = ("auto", "duckdb", "streaming")
 #: Orders files from this size up are checked by DuckDB under ``--engine auto``.
-AUTO_MIN_BYTES = 32 * 1000 * 1000
+AUTO_MIN_BYTES = 48 * 1000 * 1000
 INSTALL = "pip install 'order-guard[duckdb]'"
 
 
