@@ -473,7 +473,8 @@ def _row_test(formula: Formula, cells: Cells) -> RowTest:
         lookups = [part for part in formula.parts if isinstance(part, _KeyIn) and part.field == key]
         if lookups:  # any(key in tables, rest): true where the key is found, else as the rest is
             rest = combine([part for part in formula.parts if part not in lookups], stop=True)
-            tables = tuple(table for lookup in lookups for table in lookup.tables)
+            # each table once (two rules may look into one dataset): asked on every row of the status
+            tables = tuple({id(table): table for lookup in lookups for table in lookup.tables}.values())
             if not isinstance(rest, Formula):
                 return tables, NEVER if rest is False else _always
             return tables, rest.may_hold(cells)
