@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     for name, path in outputs:
         write_atomically(Path(path), lambda out, render=reporters[name].render: render(report, out, options))
     if args.write_baseline:
-        document = baseline_document(list(zip(report.raw_subjects, report.findings)), report.data["as_of"])
+        document = baseline_document(list(zip(report.raw_subjects, report.findings, strict=True)), report.data["as_of"])
         write_atomically(Path(args.write_baseline), lambda out: out.write(json.dumps(document, indent=2) + "\n"))
     if args.evidence:
         from order_guard.evidence import RunRecord, write_bundle
