@@ -51,3 +51,17 @@ def test_a_table_json_cannot_hold_is_parsed_every_time(tmp_path, monkeypatch):
     first = pyprojects.tool_table(path)
     assert pyprojects.tool_table(path) == first
     assert not list((tmp_path / "cache").glob("pyproject/*.json"))
+
+
+def test_a_refused_table_is_not_copied_into_the_cache(tmp_path, monkeypatch, run_cli):
+    # A password typed into a URL is refused every time, and never stored beside the file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.order-guard]\ndatasets = [{kind = "orders", source = "postgresql://shop:hunter2@db/shop"}]\n',
+        encoding="utf-8")
+    for _ in range(2):
+        result = run_cli("check")
+        assert result.exit_code == 2
+        assert "a password in a URL" in result.stderr and "hunter2" not in result.stderr
+    assert not any("hunter2" in path.read_text(errors="replace")
+                   for path in (tmp_path / "cache").rglob("*") if path.is_file())

@@ -88,7 +88,7 @@ def load_config(explicit: Path | None, cwd: Path) -> Config:
     if pyproject.is_file():
         from order_guard.pyprojects import tool_table  # here: most gate runs have no pyproject.toml
 
-        data = tool_table(pyproject)
+        data = tool_table(pyproject, check=lambda table: _validated(table, pyproject, document=None))
         if data is not None:
             return _validated(data, pyproject, document=None)
     return Config()

@@ -4,13 +4,15 @@ A gate started in a Python project's folder finds its ``pyproject.toml``, which 
 no such table; importing :mod:`tomllib` and parsing the file to learn that cost the gate
 3-5 ms each time. What a text gave is kept in the cache (:mod:`order_guard.cachefiles`),
 keyed by a digest of that very text: an edited file is parsed again, and a file that does
-not parse is never stored, so its error is reported every time.
+not parse, or whose table its caller refuses (a password in a URL), is never stored: its error
+is reported every time, and a refused secret is not copied into the cache.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,10 @@ from order_guard.errors import UsageError
 FORMAT = 1
 
 
-def tool_table(pyproject: Path) -> Any:
+def tool_table(pyproject: Path, check: Callable[[Any], object] = lambda table: None) -> Any:
     """``[tool.order-guard]`` of ``pyproject`` (None when it has none); a :class:`UsageError`
-    when the file is not UTF-8 TOML."""
+    when the file is not UTF-8 TOML. ``check`` is asked of a table before it is stored (it raises
+    for one the caller refuses)."""
     try:
         text = pyproject.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -45,6 +48,8 @@ def tool_table(pyproject: Path) -> Any:
         table = tomllib.loads(text).get("tool", {}).get("order-guard")
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"{pyproject}: {err}") from None
+    if table is not None:
+        check(table)
     if entry is not None:
         try:
             write_entry(entry, json.dumps({"table": table}).encode())
