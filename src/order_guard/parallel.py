@@ -6,7 +6,8 @@ and sends back what the stream leaves: findings per order, the snapshots it kept
 shares, the index entries of orders that other datasets look up, counts and errors. Parts
 hold whole orders (``files/parts.py``), so the merge is exact unless one order appears in two
 parts and one of them kept it (a newer snapshot retracts an older one's findings, across parts);
-each part says which orders it held, and then the file is streamed again in one process.
+each part says which orders it held, and then the file is streamed again in one process, as
+it is where a part's first line number cannot be counted from the bytes before it.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
                 outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
     finally:
         _WORK = None
-    if _an_order_spans_parts(outcomes):
+    if any(outcome is None for outcome in outcomes) or _an_order_spans_parts(outcomes):
         return False
     _merge(engine, dataset, outcomes, snapshots, result)
     try:
@@ -96,13 +97,18 @@ def _quiet_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stream_part(number: int) -> _PartOutcome:
+def _stream_part(number: int) -> _PartOutcome | None:
+    """What streaming part ``number`` left; None where its line numbers could not be counted."""
     from order_guard.engine import RunResult
+    from order_guard.files.parts import LinesNotCountable
 
     engine, parts, feeds, snapshots, relevance = _WORK  # type: ignore[misc]
     part: Dataset = parts[number]
     result = RunResult(as_of=engine.as_of, rules=[], datasets=[part], findings=[], records_checked=0)
-    engine._stream_orders(part, feeds, snapshots, result, relevance)
+    try:
+        engine._stream_orders(part, feeds, snapshots, result, relevance)
+    except LinesNotCountable:
+        return None
     findings = {order: {rule_id: dataclasses.replace(finding, rule=rule_id) for rule_id, finding in kept.items()}
                 for order, kept in snapshots.findings.items()}  # rules are re-linked in the parent
     return _PartOutcome(

@@ -4,8 +4,13 @@ A part starts at the beginning of a line, never between two rows of one order (A
 has a row per item), and knows how many lines come before it, so findings carry the same
 line numbers as a whole-file read. Only files whose bytes can be cut at any newline are cut:
 tab-separated (never quoted), not compressed, in an encoding where a newline byte is always a
-newline, with no lone carriage return before the last cut (Python's reader ends a line there
-too, so the lines before a part could not be counted from its bytes).
+newline, with no lone carriage return before a part (Python's reader ends a line there too,
+so the lines before the part could not be counted from its bytes).
+
+The lines before a part are counted by the process that reads it, beside the others (counted
+first, in the run's own process, they were a tenth of a two-process run that every process waited
+for); where they cannot be counted, :class:`LinesNotCountable` stops the part and the file is
+streamed whole.
 """
 
 from __future__ import annotations
@@ -25,11 +30,17 @@ LONE_CR = re.compile(rb"\r[^\n]")
 
 @dataclass(frozen=True)
 class Part:
-    """Bytes ``start``..``end`` of the file; ``lines_before``: physical lines before ``start``."""
+    """Bytes ``start``..``end`` of the file; ``lines_before``: physical lines before ``start``,
+    None where the reader of the part counts them (:func:`lines_before`)."""
 
     start: int
     end: int
-    lines_before: int
+    lines_before: int | None
+
+
+class LinesNotCountable(Exception):
+    """The lines before a part cannot be counted from the bytes (a lone carriage return before
+    it, or the file is shorter than when it was cut): the part cannot be read exactly."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,8 @@ def cuttable(encoding: str, delimiter: str, compressed: bool) -> bool:
 
 
 def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | None:
-    """``count`` parts of about equal size, or None when the file cannot be cut exactly
-    (a lone carriage return, or too few lines to be worth it)."""
+    """``count`` parts of about equal size, or None when the file is too small to be worth it.
+    The first part's lines before it are the header's; the others' are counted by their reader."""
     with open(path, "rb") as stream:
         header = b"".join(stream.readline() for _ in range(header_lines))
         data_start = stream.tell()
@@ -61,11 +72,9 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
             starts.append(start)
     if len(starts) < 2:
         return None
-    lines = _lines_before(path, starts[1:])
-    if lines is None:
-        return None
     ends = starts[1:] + [size]
-    parts = [Part(start, end, before) for start, end, before in zip(starts, ends, [header_lines] + lines, strict=True)]
+    parts = [Part(start, end, header_lines if start == data_start else None)
+             for start, end in zip(starts, ends, strict=True)]
     return Cut(header, parts)
 
 
@@ -100,27 +109,22 @@ def _key(line: bytes, column: int) -> bytes:
     return cells[column] if column < len(cells) else b""
 
 
-def _lines_before(path: Path, offsets: list[int]) -> list[int] | None:
-    """Lines before each offset, from the bytes before the last one (the last part's lines are
-    counted by the process that reads them); None if a carriage return there is not followed by
-    a newline (a lone CR ends a line for Python's reader)."""
-    lines_before: list[int] = []
+def lines_before(path: Path, offset: int) -> int:
+    """Physical lines before byte ``offset``, as Python's reader counts them; raises
+    :class:`LinesNotCountable` where a carriage return there is not followed by a newline (a
+    lone CR ends a line for Python's reader) or the file no longer reaches ``offset``."""
     newlines = position = 0
     carriage = False  # the previous block ended with a carriage return
     with open(path, "rb") as stream:
-        while len(lines_before) < len(offsets):
-            block = stream.read(min(_BLOCK, offsets[-1] - position))
+        while position < offset:
+            block = stream.read(min(_BLOCK, offset - position))
             if not block:
-                return None  # shorter than when it was cut: it is being written
-            if carriage and not block.startswith(b"\n"):
-                return None
-            if b"\r" in block and LONE_CR.search(block):
-                return None
+                raise LinesNotCountable(f"{path} is shorter than when it was cut: it is being written")
+            if (carriage and not block.startswith(b"\n")) or (b"\r" in block and LONE_CR.search(block)):
+                raise LinesNotCountable(f"{path} has a carriage return without a newline before byte {offset}")
             carriage = block.endswith(b"\r")
-            for offset in offsets[len(lines_before):]:
-                if offset > position + len(block):
-                    break
-                lines_before.append(newlines + block.count(b"\n", 0, offset - position))
             newlines += block.count(b"\n")
             position += len(block)
-    return None if carriage else lines_before
+    if carriage:
+        raise LinesNotCountable(f"{path} has a carriage return without a newline before byte {offset}")
+    return newlines
