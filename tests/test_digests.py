@@ -40,3 +40,59 @@ def test_a_gate_does_not_load_openssl_for_its_small_digests():
     code = "import sys, order_guard.digests as d; d.sha256(b'x').hexdigest(); print('hashlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == ("True" if digests._BUILTIN is None else "False")
+
+
+def _big_file(tmp_path, monkeypatch, size: int = 3 << 20):
+    """A file the reader digests in a second process (the thresholds lowered to a few MB)."""
+    import order_guard.files.opening as opening
+
+    monkeypatch.setattr(opening, "DIGEST_ASIDE", 1 << 20)
+    path = tmp_path / "orders.txt"
+    path.write_bytes(b"order-id\tstatus\r\n" + b"405-1234567-1234567\tShipped\r\n" * (size // 30))
+    return path
+
+
+def test_a_big_file_is_digested_beside_the_read_to_the_same_digest(tmp_path, monkeypatch):
+    import subprocess
+
+    path = _big_file(tmp_path, monkeypatch)
+    started = []
+    real = subprocess.Popen
+
+    def counted(*args, **kwargs):
+        started.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counted)
+    opened = open_data_file(path)
+    try:
+        opened.text.read()
+        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        opened.close()
+    assert len(started) == 1 and started[0][-1] == str(path)
+
+
+def test_a_big_file_opened_only_for_its_sample_starts_no_digest_process(tmp_path, monkeypatch):
+    import subprocess
+
+    path = _big_file(tmp_path, monkeypatch)
+    monkeypatch.setattr(subprocess, "Popen", lambda *args, **kwargs: pytest.fail("a process was started"))
+    opened = open_data_file(path)
+    opened.text.readline()
+    opened.close()
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
+def test_where_the_digest_process_fails_the_file_is_digested_here(tmp_path, monkeypatch, executable):
+    import sys
+
+    path = _big_file(tmp_path, monkeypatch)
+    monkeypatch.setattr(sys, "executable", executable)
+    opened = open_data_file(path)
+    try:
+        opened.text.read(2 << 20)  # past the point where the digest goes aside; then the run stops early
+        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert opened.bytes_read == path.stat().st_size
+    finally:
+        opened.close()

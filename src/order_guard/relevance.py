@@ -15,14 +15,14 @@ skipped wrongly. ``tests/test_relevance.py`` holds the skipping run to the full 
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from order_guard.builtin.operators import OPERATORS as BUILTIN_OPERATORS
-from order_guard.canonical import FIELDS, ITEM_FIELDS, KEY_FIELD, TEXT
+from order_guard.canonical import FIELDS, ITEM_FIELDS, KEY_FIELD, TEXT, parse_datetime
 from order_guard.errors import UnreadableRecord
 from order_guard.rowreader import cell_parser, cell_reader
 from order_guard.rulelang.compiler import ITEMS, CompileContext, Predicate
@@ -167,7 +167,23 @@ class _Atom(Formula):
                 except Exception:  # as in decide: read the row, the engine reports the rule's failure
                     return None
 
-            return parsed_test
+            if parse is not parse_datetime:
+                return parsed_test
+            fromisoformat = datetime.fromisoformat
+
+            def date_test(row: list[str]) -> Verdict:
+                # parse_datetime's first step, in C without its frame: the residual test of every
+                # Unshipped and Pending row (a third of All Orders) is the age of its purchase date
+                try:
+                    found = fromisoformat(row[index])
+                except ValueError:  # blank, or a lenient form: parse_datetime's other steps
+                    return parsed_test(row)
+                try:
+                    return bool(of_value(found if found.tzinfo else found.replace(tzinfo=UTC)))
+                except Exception:  # as in decide: read the row, the engine reports the rule's failure
+                    return None
+
+            return date_test
 
         def test(row: list[str]) -> Verdict:
             try:
@@ -426,33 +442,52 @@ class Relevance:
             return None  # every record matters (or none does, which the stream proves cheaply anyway)
         return cls(kind, formula)
 
-    def row_gate(self, cells: Cells) -> tuple[Callable[[list[str]], Any], Mapping[Any, RowTest]]:
-        """The row filter for a loop that runs once per row, in two steps: ``tests[key(row)]`` is
-        the :data:`RowTest` of the row: its status and channel decided, what is left to ask."""
+    def row_gate(self, cells: Cells) -> RowGate:
+        """The row filter for a loop that runs once per row: the :data:`RowTest` of a row, its
+        status and channel decided, is what is left to ask (:class:`RowGate`)."""
         # What this file lacks decides parts of the formula for every row (an address column
         # an All Orders report does not have is empty on every order).
         formula = self.formula.partial(cells.absent(self.formula.fields()))
         if not isinstance(formula, Formula):
-            return _no_key, {None: ((), NEVER if formula is False else _always)}
-        fields = sorted(formula.categorical())
-        text = [field for field in fields
+            return RowGate(fixed=((), NEVER if formula is False else _always))
+        text = [field for field in formula.categorical()
                 if field in cells.columns and cells.value_reader(field) is not None
                 and (FIELDS[self.kind].get(field) is TEXT or field.startswith("x_"))]
         if not text:
-            return _no_key, {None: _row_test(formula, cells)}
+            return RowGate(fixed=_row_test(formula, cells))
         # Low-cardinality text cells (status, channel) decide most of the formula: do that once
-        # per distinct combination and keep what is left as a test of the remaining cells.
-        indexes = [cells.columns[field] for field in text]
-        readers = {field: cells.value_reader(field) for field in text}
+        # per distinct pair of cells and keep what is left as a test of the remaining cells (a
+        # third such cell, from a seller's rule, stays in that test).
+        first, second = (sorted(text, key=lambda field: (field not in _GATE_FIRST, field)) * 2)[:2]
+        readers = {field: cells.value_reader(field) for field in {first, second}}
+        at_first, at_second = cells.columns[first], cells.columns[second]
 
-        def residual(key: Any) -> RowTest:
-            row = dict(zip(indexes, key if len(indexes) > 1 else (key,), strict=True))  # its cells, as a row has them
+        def residual(first_cell: str, second_cell: str) -> RowTest:
+            row = {at_first: first_cell, at_second: second_cell}  # its cells, as a row has them
             rest = formula.partial({field: read(row) for field, read in readers.items()})
             if not isinstance(rest, Formula):
                 return (), NEVER if rest is False else _always
             return _row_test(rest, cells)
 
-        return operator.itemgetter(*indexes), _Decided(residual)
+        budget = [MAX_DECIDED]
+        tests = _Decided(lambda first_cell: _Decided(partial(residual, first_cell), budget), budget)
+        return RowGate(at_first, at_second, tests)
+
+
+#: The text cells a row gate looks up first: few distinct values, and most rules ask them.
+_GATE_FIRST = ("status", "fulfillment_channel")
+
+
+class RowGate:
+    """``tests[row[first]][row[second]]`` is the :data:`RowTest` of a row (``first`` and
+    ``second`` may be one cell); ``fixed`` is every row's, where no text cell decides anything.
+    Two look-ups of one cell each: a tuple of both as one key cost twice as much."""
+
+    __slots__ = ("first", "second", "tests", "fixed")
+
+    def __init__(self, first: int = 0, second: int = 0, tests: Mapping[str, Mapping[str, RowTest]] | None = None,
+                 fixed: RowTest | None = None):
+        self.first, self.second, self.tests, self.fixed = first, second, tests, fixed
 
 
 #: ``(tables, test)``: a row matters where its key cell (present, without NUL or byte-order mark:
@@ -482,22 +517,19 @@ def _row_test(formula: Formula, cells: Cells) -> RowTest:
 
 
 class _Decided(dict):
-    """``key -> RowTest``, each decided on first sight; past :data:`MAX_DECIDED` a new key is decided
-    again on every row that has it, not kept."""
+    """``cell -> what it decides``, decided on first sight; once :data:`MAX_DECIDED` keys are kept
+    (a budget shared by the levels of a gate), a new one is decided again on every row with it."""
 
-    def __init__(self, decide: Callable[[Any], RowTest]):
+    def __init__(self, decide: Callable[[str], Any], budget: list[int]):
         super().__init__()
-        self.decide = decide
+        self.decide, self.budget = decide, budget
 
-    def __missing__(self, key: Any) -> RowTest:
-        test = self.decide(key)
-        if len(self) < MAX_DECIDED:
-            self[key] = test
-        return test
-
-
-def _no_key(row: list[str]) -> None:
-    return None
+    def __missing__(self, key: str) -> Any:
+        decided = self.decide(key)
+        if self.budget[0] > 0:
+            self.budget[0] -= 1
+            self[key] = decided
+        return decided
 
 
 def NEVER(row: list[str]) -> bool:  # noqa: N802 - a constant the skimmer compares with

@@ -37,8 +37,9 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
     key = columns.get(KEY_FIELD[kind])
     if key is None:
         return None
-    gate, tests = relevance.row_gate(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
-                                           frozenset(name for name, _ in item_plan)))
+    gate = relevance.row_gate(Cells(kind, columns, frozenset(name for name, _ in sum_plan), grouped,
+                                    frozenset(name for name, _ in item_plan)))
+    first, second, tests, fixed = gate.first, gate.second, gate.tests, gate.fixed
     parsed = _parsed_cells(kind, record_plan, item_plan, sum_plan)
     cells_parse, typed, typed_seen = parsed.check, parsed.typed, parsed.typed_seen
     dates, date_cells, dates_seen = parsed.dates, parsed.date_cells, parsed.dates_seen
@@ -56,7 +57,7 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
         if invisible_seen() and any("\x00" in value or "\ufeff" in value for value in row):
             return False
         if not decided:
-            tables, test = tests[gate(row)]
+            tables, test = fixed or tests[row[first]][row[second]]
             for table in tables:
                 if cell in table:
                     return False
