@@ -143,7 +143,7 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
         from order_guard.skimming import row_skipper
 
         skippable = row_skipper(dataset.relevance, fmt.kind, fmt.group_rows, record_plan, item_plan, sum_plan,
-                                reader.invisible_seen)
+                                reader.seen)
     key_index = dict(record_plan).get(KEY_FIELD[fmt.kind])
     grouped = fmt.group_rows
     pending: dict[str, Any] | None = None

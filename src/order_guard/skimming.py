@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from order_guard.canonical import DATETIME, FIELDS, ITEM_FIELDS, KEY_FIELD, parse_decimal
+from order_guard.files.flat import BytesSeen
 from order_guard.relevance import NEVER, Cells, Relevance
 from order_guard.rowreader import FROM_TEXT
 
@@ -31,7 +32,7 @@ _GOOD_KEPT = 4096
 
 def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: list[tuple[str, int]],
                 item_plan: list[tuple[str, int]], sum_plan: list[tuple[str, list[int]]],
-                invisible_seen: Callable[[], bool]) -> Callable[..., bool] | None:
+                seen: BytesSeen) -> Callable[..., bool] | None:
     """``row -> True`` when the row can be skipped; None when no row can be (no key column)."""
     columns = dict(record_plan)
     key = columns.get(KEY_FIELD[kind])
@@ -54,7 +55,7 @@ def row_skipper(relevance: Relevance, kind: str, grouped: bool, record_plan: lis
         cell = row[key]
         if not cell or cell.isspace():
             return False
-        if invisible_seen() and any("\x00" in value or "\ufeff" in value for value in row):
+        if seen.invisible and any("\x00" in value or "\ufeff" in value for value in row):
             return False
         if not decided:
             tables, test = fixed or tests[row[first]][row[second]]

@@ -221,7 +221,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
             return
         try:
             try:
-                reader = FlatReader(again.text, again.invisible_seen)
+                reader = FlatReader(again.text, again.seen)
             except (UnicodeDecodeError, EOFError, OSError) as err:
                 dataset.error(f"cannot read: {err}", 1)
                 return
@@ -248,7 +248,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
                 before = part.lines_before if part.lines_before is not None else lines_before(path, part.start)
                 piece = open_data_part(path, chosen, cut.header, part.start, part.end)
                 try:
-                    yield from flat_records(dataset, FlatReader(piece.text, piece.invisible_seen, before), fmt)
+                    yield from flat_records(dataset, FlatReader(piece.text, piece.seen, before), fmt)
                 finally:
                     piece.close()
                 # A part reads only its bytes: the file as a whole is compared with how it was opened.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TextIO
 
 from order_guard.files.tabrows import numbered_rows
@@ -15,6 +15,17 @@ _SEPARATORS = re.compile(r"[\s_]+")
 #: A first line like ``TemplateType=OrderFulfillment<TAB>Version=2011.1102``
 #: precedes the header in some of Amazon's upload templates.
 _TEMPLATE_LINE = re.compile(r"^\s*TemplateType=", re.IGNORECASE)
+
+
+class BytesSeen:
+    """What the bytes read so far hold, kept up by the reader of the bytes (``files/opening.py``):
+    ``invisible``, a NUL or a byte-order mark inside the text (sticky; the bytes are ahead of the
+    text read). An attribute, not a call: the skimmer asks it on every row."""
+
+    __slots__ = ("invisible",)
+
+    def __init__(self, invisible: bool = False):
+        self.invisible = invisible
 
 
 def normalize_header(name: str) -> str:
@@ -32,13 +43,12 @@ def sniff_delimiter(header_line: str) -> str:
 class FlatReader:
     """Iterates the rows of a flat file; ``line`` is the first line of the current row."""
 
-    def __init__(self, text: TextIO, invisible_seen: Callable[[], bool] = lambda: True,
-                 lines_before: int | None = None):
+    def __init__(self, text: TextIO, seen: BytesSeen | None = None, lines_before: int | None = None):
         """``lines_before``: for a part of a file read after its header (``files/parts.py``),
         the lines of the file before the part's first line."""
         self._text = text
-        #: Whether the bytes read so far may hold a NUL or a stray BOM (``OpenedFile.invisible_seen``).
-        self.invisible_seen = invisible_seen
+        #: What the bytes read so far hold; unknown bytes may hold anything.
+        self.seen = seen if seen is not None else BytesSeen(invisible=True)
         first = text.readline()
         self.preamble_lines = 0
         if _TEMPLATE_LINE.match(first):

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from order_guard.digests import BIG, sha256
 from order_guard.errors import SourceError
+from order_guard.files.flat import BytesSeen
 
 SAMPLE_BYTES = 1 << 16
 _BLOCK = 1 << 18
@@ -125,7 +126,7 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, sample: bytes, rest: BinaryIO):
         self._sample = memoryview(sample)
         self._rest = rest
-        self.invisible = False
+        self.seen = BytesSeen()
         self._tail = b""  # the end of the previous block: a BOM may straddle two
 
     def readable(self) -> bool:
@@ -140,15 +141,15 @@ class _Prefixed(io.RawIOBase):
             data = self._rest.read(len(buffer))
             size = len(data)
         buffer[:size] = data
-        if not self.invisible and data:
+        if not self.seen.invisible and data:
             if data.isascii():  # most blocks: a BOM's bytes are not ASCII (one cut at the start is)
-                self.invisible = b"\x00" in data
+                self.seen.invisible = b"\x00" in data
                 self._tail = data[-2:]
             else:
-                seen = self._tail + data
+                joined = self._tail + data
                 # offset 0 of the first block: the encoding's own BOM, not one inside the text
-                self.invisible = b"\x00" in data or seen.find(codecs.BOM_UTF8, 0 if self._tail else 1) >= 0
-                self._tail = seen[-2:]
+                self.seen.invisible = b"\x00" in data or joined.find(codecs.BOM_UTF8, 0 if self._tail else 1) >= 0
+                self._tail = joined[-2:]
         return size
 
     def close(self) -> None:
@@ -164,12 +165,9 @@ class OpenedFile:
                  _hasher: _HashingReader | None, _prefixed: _Prefixed):
         self.path, self.text, self.encoding, self.compressed = path, text, encoding, compressed
         self._hasher = _hasher  # None for a part of a file (its digest is the whole file's)
-        self._prefixed = _prefixed
-
-    def invisible_seen(self) -> bool:
-        """Whether the text read so far may hold a NUL or a byte-order mark inside it (a BOM
-        at the very start is the encoding's). Sticky; the bytes are ahead of the text read."""
-        return self._prefixed.invisible
+        #: Whether the text read so far may hold a NUL or a byte-order mark inside it (a BOM at
+        #: the very start is the encoding's).
+        self.seen = _prefixed.seen
 
     def sha256(self) -> str:
         """Digest of the bytes read so far (the whole file once it is read to the end)."""
