@@ -47,6 +47,7 @@ def _big_file(tmp_path, monkeypatch, size: int = 3 << 20):
     import order_guard.files.opening as opening
 
     monkeypatch.setattr(opening, "DIGEST_ASIDE", 1 << 20)
+    monkeypatch.setattr(opening, "_cores", lambda: 2)
     path = tmp_path / "orders.txt"
     path.write_bytes(b"order-id\tstatus\r\n" + b"405-1234567-1234567\tShipped\r\n" * (size // 30))
     return path
@@ -73,14 +74,32 @@ def test_a_big_file_is_digested_beside_the_read_to_the_same_digest(tmp_path, mon
     assert len(started) == 1 and started[0][-1] == str(path)
 
 
-def test_a_big_file_opened_only_for_its_sample_starts_no_digest_process(tmp_path, monkeypatch):
+def _no_process(monkeypatch):
     import subprocess
 
-    path = _big_file(tmp_path, monkeypatch)
     monkeypatch.setattr(subprocess, "Popen", lambda *args, **kwargs: pytest.fail("a process was started"))
+
+
+def test_a_big_file_opened_only_for_its_sample_starts_no_digest_process(tmp_path, monkeypatch):
+    path = _big_file(tmp_path, monkeypatch)
+    _no_process(monkeypatch)
     opened = open_data_file(path)
     opened.text.readline()
     opened.close()
+
+
+def test_on_one_core_a_big_file_is_digested_as_it_is_read(tmp_path, monkeypatch):
+    import order_guard.files.opening as opening
+
+    path = _big_file(tmp_path, monkeypatch)
+    monkeypatch.setattr(opening, "_cores", lambda: 1)
+    _no_process(monkeypatch)
+    opened = open_data_file(path)
+    try:
+        opened.text.read()
+        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        opened.close()
 
 
 @pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
