@@ -56,15 +56,15 @@ def cuttable(encoding: str, delimiter: str, compressed: bool) -> bool:
 
 
 def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | None:
-    """``count`` parts of about equal size, or None when the file is too small to be worth it.
+    """``count`` parts of about equal work, or None when the file is too small to be worth it.
     The first part's lines before it are the header's; the others' are counted by their reader."""
     with open(path, "rb") as stream:
         header = b"".join(stream.readline() for _ in range(header_lines))
         data_start = stream.tell()
         size = path.stat().st_size
         starts = [data_start]
-        for number in range(1, count):
-            stream.seek(max(starts[-1], data_start + (size - data_start) * number // count))
+        for offset in _balanced_starts(size - data_start, count):
+            stream.seek(max(starts[-1], data_start + offset))
             stream.readline()  # to the start of the next line
             start = _after_order(stream, key_column)
             if start is None or start <= starts[-1]:
@@ -76,6 +76,20 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
     parts = [Part(start, end, header_lines if start == data_start else None)
              for start, end in zip(starts, ends, strict=True)]
     return Cut(header, parts)
+
+
+#: What counting the lines of some bytes costs against streaming them (measured at 1M orders,
+#: most rows skipped: 0.13 s against 1.1 s of CPU for half of the file).
+_COUNTING_COST = 0.1
+
+
+def _balanced_starts(size: int, count: int) -> list[int]:
+    """Where parts 2..``count`` of ``size`` bytes start, so that each process's work, counting
+    the lines before its part and streaming the part, is about the same: part k streams
+    ``T - r * start_k`` bytes, so ``start_k = T * (1 - (1 - r) ** k) / r``."""
+    r = _COUNTING_COST
+    work = size * r / (1 - (1 - r) ** count)
+    return [round(work * (1 - (1 - r) ** number) / r) for number in range(1, count)]
 
 
 def sha256_of(path: Path) -> str:
