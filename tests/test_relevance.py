@@ -199,3 +199,57 @@ rules:
 
     assert [finding["rule_id"] for finding in report.findings] == ["T-001"]
     assert sum(dataset.records_skipped for dataset in seen) == 0
+
+
+SELLER_RULE = """
+pack: {{name: t, version: "1"}}
+rules:
+  - id: T-002
+    name: seller-rule
+    severity: low
+    summary: A seller's own rule.
+    when: {when}
+    fail_if: {{field: purchase_date, age_days: {{gt: 3}}}}
+    message: "Order {{order_id}} matched"
+    rationale: r
+    remediation: m
+    references: [x]
+    examples:
+      bad: [{{as_of: "2026-11-26T12:00:00Z", order: {{order_id: "1", status: Unshipped, fulfillment_channel: MFN,
+                                                     sales_channel: Amazon.de, purchase_date: "2026-11-01T10:00:00Z"}}}}]
+      good: [{{as_of: "2026-11-26T12:00:00Z", order: {{order_id: "2", status: Shipped,
+                                                      purchase_date: "2026-11-01T10:00:00Z"}}}}]
+"""
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    # one text cell decides (the gate looks the status up twice, as one cell)
+    ("{field: status, eq: Unshipped}", 8),
+    # three: status and channel are looked up, the sales channel stays in the residual test
+    ("{all: [{field: status, eq: Unshipped}, {field: sales_channel, eq: Amazon.de}, "
+     "{field: fulfillment_channel, eq: MFN}]}", 2),
+])
+def test_a_seller_rule_on_one_or_three_text_cells_skips_exactly(tmp_path, monkeypatch, when, expected):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(SELLER_RULE.format(when=when))
+    rows = []
+    for number, (status, channel, market, date) in enumerate(
+            (status, channel, market, date) for status in ("Unshipped", "Shipped") for channel in ("MFN", "AFN")
+            for market in ("Amazon.de", "Amazon.it") for date in ("2026-11-01T10:00:00Z", "2026-11-25T10:00:00Z",
+                                                                  "2026-11-02T10:00:00Z")):
+        cells = {"amazon-order-id": f"405-0000002-{number:07d}", "order-status": status,
+                 "fulfillment-channel": channel, "sales-channel": market, "purchase-date": date, "quantity": "1"}
+        rows.append([cells.get(column, "") for column in ALL_ORDERS_HEADER])
+    paths = write_inputs(tmp_path, rows, set(), set())
+
+    def findings(read_every_row: bool) -> list[str]:
+        monkeypatch.setenv("ORDER_GUARD_READ_EVERY_ROW", "1") if read_every_row else \
+            monkeypatch.delenv("ORDER_GUARD_READ_EVERY_ROW", raising=False)
+        request = CheckRequest(datasets=[DatasetRequest(str(path)) for path in paths], rules=[rules],
+                               as_of=parse_datetime(AS_OF))
+        report, _ = run_check(request)
+        return sorted(finding["order_id"] for finding in report.findings if finding["rule_id"] == "T-002")
+
+    skipping = findings(read_every_row=False)
+    assert len(skipping) == expected
+    assert skipping == findings(read_every_row=True)
