@@ -139,3 +139,16 @@ def test_a_file_changed_while_its_parts_are_read_is_not_clean(tmp_path, monkeypa
 
     assert report["summary"]["complete"] is False
     assert any("the file changed while it was read" in error["message"] for error in report["errors"])
+
+
+@pytest.mark.parametrize("count", [2, 3, 4, 8])
+def test_parts_are_cut_for_equal_work_counting_the_lines_before_them(count):
+    from order_guard.files.parts import _COUNTING_COST, _balanced_starts
+
+    size = 10_000_000
+    starts = [0, *_balanced_starts(size, count)]
+    ends = starts[1:] + [size]
+    work = [_COUNTING_COST * start + (end - start) for start, end in zip(starts, ends, strict=True)]
+
+    assert starts == sorted(starts) and len(set(starts)) == count
+    assert max(work) - min(work) <= 2  # bytes: rounding
