@@ -36,7 +36,8 @@ _LISTED = frozenset({"eq", "ne", "in", "not_in"})
 _BUILTIN = {op.name: op for op in BUILTIN_OPERATORS}
 #: Fields a flat record gets from more than one cell or from none: no single cell decides them.
 _NOT_FROM_ONE_CELL = frozenset({"items", "status_raw"})
-#: Distinct text-cell combinations decided once each; past this a new one is simply read.
+#: Status and channel cells (and pairs of them) decided once each; past this many, a new one is
+#: decided again on every row that has it.
 MAX_DECIDED = 65_536
 
 Verdict = bool | None  # None: the cells cannot tell
