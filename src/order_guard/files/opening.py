@@ -55,7 +55,8 @@ class _HashingReader(io.RawIOBase):
         self.sha256 = sha256(size=size)
         self.size = 0
         self._aside: _DigestAside | None = None
-        self._may_go_aside = big and bool(sys.executable) and _cores() > 1
+        # a frozen program's executable is the program itself, not an interpreter to run a line of Python
+        self._may_go_aside = big and bool(sys.executable) and not getattr(sys, "frozen", False) and _cores() > 1
 
     def readable(self) -> bool:
         return True
