@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,16 +56,3 @@ def test_the_scan_says_what_plain_python_says(tmp_path, monkeypatch, parts, bloc
     if want["trailing_blank"] is None:
         del want["trailing_blank"], got["trailing_blank"]
     assert got == want
-
-
-def test_the_scan_on_its_own_thread_gives_the_same_facts_and_stops_when_asked(tmp_path):
-    path = tmp_path / "file.txt"
-    path.write_bytes(b"amazon-order-id\tpurchase-date\r\n" + b"405-1\t2026-11-10T00:00:36+00:00\r\n" * 5000)
-    assert filescan.Scanning(path).result() == filescan.scan(path)
-    stop = threading.Event()
-    stop.set()
-    with pytest.raises(filescan.Cancelled):
-        filescan.scan(path, stop)
-    missing = filescan.Scanning(tmp_path / "gone.txt")
-    with pytest.raises(FileNotFoundError):
-        missing.result()

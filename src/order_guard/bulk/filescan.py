@@ -1,4 +1,4 @@
-"""One pass over a flat file's bytes on a thread of its own: its SHA-256, where its lines are,
+"""One pass over a flat file's bytes beside DuckDB's scan: its SHA-256, where its lines are,
 and whether DuckDB's rows can be numbered as the file's lines.
 
 DuckDB skips blank lines and treats a lone carriage return its own way; Python
@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,13 +64,8 @@ class FileFacts:
         return (stat.st_size, stat.st_mtime_ns) != (self.size, self.mtime_ns)
 
 
-class Cancelled(Exception):
-    """The scan was stopped: its facts are not whole."""
-
-
-def scan(path: Path, stop: threading.Event | None = None) -> FileFacts:
-    """Read ``path`` once (until ``stop`` is set). Hashing releases the GIL: this runs on a thread
-    beside Python's work and DuckDB's scan (:class:`Scanning`)."""
+def scan(path: Path) -> FileFacts:
+    """Read ``path`` once. Hashing releases the GIL: this runs in a thread beside DuckDB."""
     stat = os.stat(path)
     facts = FileFacts(path, stat.st_size, stat.st_mtime_ns)
     digest = hashlib.sha256()
@@ -81,8 +75,6 @@ def scan(path: Path, stop: threading.Event | None = None) -> FileFacts:
     with open(path, "rb") as stream:
         first = True
         while block := stream.read(BLOCK):
-            if stop is not None and stop.is_set():
-                raise Cancelled(path)
             digest.update(block)
             for start in range(0, len(block), STEP):
                 facts.newlines_before.append(newlines)
@@ -107,37 +99,6 @@ def scan(path: Path, stop: threading.Event | None = None) -> FileFacts:
     facts.lines = newlines + (1 if facts.size and after_content == 0 else 0)
     facts.trailing_blank = max(after_content - 1, 0)
     return facts
-
-
-class Scanning:
-    """:func:`scan` on a thread of its own, started as soon as the bulk engine has the file: it reads
-    beside the engine's own work before DuckDB starts (indexing the look-up files, compiling the
-    checks), on a core that work leaves idle, not only beside DuckDB's scan, which keeps both busy."""
-
-    def __init__(self, path: Path):
-        self._stop = threading.Event()
-        self._facts: FileFacts | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), name="order-guard-file-scan", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        try:
-            self._facts = scan(path, self._stop)
-        except BaseException as err:  # noqa: BLE001 - raised where the facts are asked for
-            self._error = err
-
-    def result(self) -> FileFacts:
-        """The facts, once the scan is done; what stopped it, raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._facts is not None
-        return self._facts
-
-    def cancel(self) -> None:
-        """Stop reading (the file is streamed instead, or the run is over)."""
-        self._stop.set()
 
 
 class LineIndex:

@@ -5,9 +5,8 @@ file (a table's row ids keep the file's order, and so its lines):
 
 1. ``og_rows``: one row per file row with its order id, the canonical value
    of each cell the checks read (:mod:`order_guard.bulk.cells`) and whether
-   Python must read it (``og_unsure``); a thread, started when the engine
-   was chosen, hashes the file and indexes its lines meanwhile
-   (:mod:`order_guard.bulk.filescan`);
+   Python must read it (``og_unsure``); meanwhile a thread hashes the file
+   and indexes its lines (:mod:`order_guard.bulk.filescan`);
 2. ``og_python``: the orders Python must check: those with an unsure row or a
    row next to one, those whose rows are not all adjacent (one order in
    several records: the newest snapshot decides between them), and those some
@@ -29,6 +28,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from order_guard.bulk import cells
 from order_guard.bulk.dialect import render, shown
-from order_guard.bulk.filescan import FileFacts, LineIndex, Scanning
+from order_guard.bulk.filescan import FileFacts, LineIndex, scan
 from order_guard.bulk.segments import Segments
 from order_guard.bulk.table import VIEW, CanonicalRows, Lookup, view_sql
 from order_guard.datasets import Dataset, flat_records
@@ -63,8 +63,6 @@ class FilePushdown:
         self.dataset = dataset
         self.fmt = fmt
         self.links = links  # the engine's look-up indexes, filled before the orders are read
-        #: the file's digest and line index, read on a thread from now on (see Scanning)
-        self.scanning = Scanning(Path(dataset.location))
         self.connection: Any = None
         self.directory: str | None = None
         self.facts: FileFacts | None = None
@@ -115,9 +113,11 @@ class FilePushdown:
         pairs = {(False, name) for name in kept} | {(True, name) for name in sketch.items_read}
         base = self._view(plan, pairs)
         table = self.table = self._table(base, plan, datasets)
-        self._connect()
-        self._load_rows(path, plan, pairs)
-        self.facts = self.scanning.result()
+        with ThreadPoolExecutor(1) as pool:  # the file is hashed and indexed beside DuckDB's scan
+            scanning = pool.submit(scan, path)
+            self._connect()
+            self._load_rows(path, plan, pairs)
+            self.facts = scanning.result()
         self._check_numbering()
         self.dataset.sha256 = self.facts.sha256
         self._map_values(table, kept)
@@ -353,7 +353,6 @@ class FilePushdown:
                 return
 
     def close(self) -> None:
-        self.scanning.cancel()
         if self.connection is not None:
             self.connection.close()
             self.connection = None
