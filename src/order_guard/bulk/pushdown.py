@@ -250,11 +250,15 @@ class FilePushdown:
         self.connection.execute(view_sql(table, kept, flags))
 
     def _count_orders(self) -> None:
-        """og_keys: the rows of each order id (by its hash: two ids of one hash only read more back)."""
+        """og_keys: the rows of each order id of several rows (by its hash: two ids of one hash only read
+        more back). Most orders have one row, which is adjacent to itself: counting rows by id first and
+        placing only the ids of several rows halves the aggregate (1M orders of one row each: 0.10 ->
+        0.05 s CPU); an unsure row's order is taken from og_rows itself."""
         self.connection.execute(
             f"CREATE TABLE og_keys AS SELECT {cells.HASH}, count(*) AS rows, min(rowid) AS first, "
             f"max(rowid) AS last, bool_or({cells.UNSURE}) AS unsure FROM og_rows WHERE {cells.KEY} IS NOT NULL "
-            f"GROUP BY {cells.HASH}")
+            f"AND {cells.HASH} IN (SELECT {cells.HASH} FROM og_rows WHERE {cells.KEY} IS NOT NULL "
+            f"GROUP BY {cells.HASH} HAVING count(*) > 1) GROUP BY {cells.HASH}")
 
     def _choose_rows(self, rows: Any, orders: Any) -> None:
         """og_python (the orders Python checks, by hash) and og_subset (their rows, and every unsure row):
@@ -264,6 +268,7 @@ class FilePushdown:
         orders_sql, orders_params = render(orders)
         self.connection.execute(
             f"CREATE TABLE og_python AS SELECT {cells.HASH} FROM og_keys WHERE unsure OR rows <> last - first + 1 "
+            f"UNION SELECT {cells.HASH} FROM og_rows WHERE {cells.UNSURE} AND {cells.KEY} IS NOT NULL "
             f"UNION SELECT r.{cells.HASH} FROM og_rows AS r JOIN (SELECT rowid - 1 AS near FROM og_rows "
             f"WHERE {cells.UNSURE} UNION ALL SELECT rowid + 1 FROM og_rows WHERE {cells.UNSURE}) AS n "
             f"ON r.rowid = n.near WHERE r.{cells.KEY} IS NOT NULL "
