@@ -7,6 +7,7 @@ so a warehouse gate starts fast.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import os
 import signal
@@ -170,12 +171,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _main(argv, collecting)
+        code = _main(argv, collecting)
     finally:
         if argv is not None:
             gc.unfreeze()
         if collecting:
             gc.enable()
+    if argv is None:
+        _end_the_program(code)
+    return code
+
+
+def _end_the_program(code: int) -> None:
+    """Where this run is the program's (its script's ``sys.exit(main())`` would end the process
+    next), end the process now with ``code``. The interpreter's own ending frees every module,
+    function and class one by one (~4 ms of a 60 ms gate), memory the system takes back at once.
+    It returns, and the interpreter ends the usual way, wherever that ending has more to do:
+    another caller of ``main``, a callback registered with atexit (coverage, logging, a
+    plugin's), another thread, an interactive prompt to follow (``-i``), development mode's
+    warnings, or standard output or error that cannot be flushed (the usual ending reports it)."""
+    if getattr(sys.modules.get("__main__"), "main", None) is not main:
+        return
+    if sys.flags.inspect or sys.flags.dev_mode:
+        return
+    callbacks = getattr(atexit, "_ncallbacks", None)
+    threading = sys.modules.get("threading")
+    if callbacks is None or callbacks() or (threading is not None and threading.active_count() > 1):
+        return
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 def _main(argv: Sequence[str] | None, collecting: bool) -> int:
