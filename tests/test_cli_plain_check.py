@@ -60,7 +60,7 @@ def test_a_plain_check_is_read_as_the_parser_reads_it(arguments):
 
 @pytest.mark.parametrize("arguments", [
     ["check", "--help"], ["check", "-h"], ["check", "a", "-q", "b"], ["check", "--fail-on", "nonsense"],
-    ["check", "--engine", "fast"], ["check", "--jobs", "0"], ["check", "--jobs", "x"], ["check", "--form", "json"],
+    ["check", "--engine", "fast"], ["check", "--jobs", "0"], ["check", "--jobs", "x"], ["check", "--jobs", "²"], ["check", "--form", "json"],
     ["check", "--as-of=2026-11-26"], ["check", "--", "-a"], ["check", "--config"], ["check", "--config", "-q"],
     ["check", "-qq"], ["check", "-pfoo"], ["check", "--quiet=1"], ["rules", "list"], [], ["--version"],
 ])
@@ -71,7 +71,7 @@ def test_anything_else_is_left_to_the_parser(arguments):
 _TOKENS = st.sampled_from([
     "a.json", "b.txt", "", "-", "-x", "-1", "--", "-q", "--quiet", "--explain", "--show-buyer-data", "-p", "no:x",
     "--dataset", "orders=o.json", "--rules", "--format", "json", "--output", "--fail-on", "high", "none", "low",
-    "--as-of", "2026-11-26", "--jobs", "1", "3", "0", "--config", "--engine", "auto", "duckdb", "--evidence",
+    "--as-of", "2026-11-26", "--jobs", "1", "3", "0", "²", "٣", "--config", "--engine", "auto", "duckdb", "--evidence",
     "--baseline", "--write-baseline", "--waivers", "--encoding", "--fail-on-stale-waivers", "--fail", "--q",
 ])
 
