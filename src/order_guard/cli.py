@@ -13,14 +13,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 from order_guard import __version__
 from order_guard.errors import ExitCode, OrderGuardError, RuleFileError
 from order_guard.secrets import configure_logging, scrub
-
-if TYPE_CHECKING:
-    import argparse
 
 
 def _define_parser_classes() -> None:
