@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 MAX_KEPT_ERRORS = 1000
 
 
+# DatasetRequest is a named tuple, ReadError and Dataset plain classes, not dataclasses: a
+# dataclass compiles its generated methods at every start-up (~0.4 ms each, of a 60 ms gate).
+
+
 class DatasetRequest(NamedTuple):
     """What the user asked for: ``--dataset KIND=LOCATION`` or a bare path."""
 
-    # A named tuple here, ReadError and Dataset plain classes, not dataclasses: a dataclass
-    # compiles its generated methods at every start-up (~0.4 ms each, of a 60 ms gate).
     location: str
     kind: str | None = None
     encoding: str | None = None
