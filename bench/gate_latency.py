@@ -2,6 +2,7 @@
 
     python bench/gate_latency.py                  # medians of 15 cold runs; 5 rounds of 10,000 checks
     python bench/gate_latency.py --repeat 31 --rounds 9
+    python bench/gate_latency.py --compare /base/venv/bin/python  # another installation, same rounds
     /other/venv/bin/python bench/gate_latency.py  # the same against another installation
 
 1. Cold command line: ``order-guard check orders1000.json ship1.txt -q`` (one shipping-confirmation
@@ -124,8 +125,10 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
-def cold_cli(python: str, orders_file: Path, ship_file: Path, repeat: int) -> dict[str, tuple[float, float]]:
-    """Medians of ``repeat`` interleaved runs of each variant: (wall seconds, CPU seconds)."""
+def cold_cli(python: str, orders_file: Path, ship_file: Path, repeat: int,
+             compare: list[str] = ()) -> dict[str, tuple[float, float]]:
+    """Medians of ``repeat`` interleaved runs of each variant: (wall seconds, CPU seconds).
+    ``compare``: the Pythons of other installations, whose warm gates run in the same rounds."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["ORDER_GUARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="og-gate-cache-")
     check = [*gate_command(python), "check", str(orders_file), str(ship_file), "-q"]
@@ -134,8 +137,15 @@ def cold_cli(python: str, orders_file: Path, ship_file: Path, repeat: int) -> di
         "gate, caches warm": (check, env),
         "gate, ORDER_GUARD_NO_CACHE=1": (check, {**env, "ORDER_GUARD_NO_CACHE": "1"}),
     }
+    for other in compare:  # each installation with caches of its own (keys differ between them)
+        variants[f"gate, caches warm: {other}"] = (
+            [*gate_command(other), "check", str(orders_file), str(ship_file), "-q"],
+            {**env, "ORDER_GUARD_CACHE_DIR": tempfile.mkdtemp(prefix="og-gate-cache-")})
     for command, variant_env in variants.values():  # warm-up: .pyc files, the caches, the disk cache
         run_once(command, variant_env)
+        run_once(command, variant_env)
+    time.sleep(3.5)  # an entry-point cache is written only once what it describes is seconds old
+    for command, variant_env in variants.values():
         run_once(command, variant_env)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     for _ in range(repeat):
@@ -177,6 +187,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "og-bench" / "gate")
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--skip-guard", action="store_true")
+    parser.add_argument("--compare", nargs="+", default=[], metavar="PYTHON",
+                        help="also time the warm gate of these installations' Pythons, in the same rounds")
     args = parser.parse_args()
     print(f"# gate latency, {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cpus, "
           f"Python {platform.python_version()} ({sys.executable})")
@@ -185,12 +197,13 @@ def main() -> None:
     orders = canonical_orders(1000)
     if not args.skip_cli:
         orders_file, ship_file = write_cli_data(args.data, orders)
-        medians = cold_cli(sys.executable, orders_file, ship_file, args.repeat)
+        medians = cold_cli(sys.executable, orders_file, ship_file, args.repeat, args.compare)
         floor_wall, floor_cpu = medians["python -c pass"]
         print(f"cold command line, medians of {args.repeat} interleaved runs (wall clock; CPU time, user + system):")
+        width = max(map(len, medians))
         for name, (wall, cpu) in medians.items():
-            line = f"  {name:30s} {wall * 1000:7.1f} ms {wall / floor_wall:5.1f}x   cpu {cpu * 1000:6.1f} ms " \
-                   f"{cpu / floor_cpu:5.1f}x"
+            line = f"  {name:{width}s} {wall * 1000:7.1f} ms {wall / floor_wall:5.2f}x   cpu {cpu * 1000:6.1f} ms " \
+                   f"{cpu / floor_cpu:5.2f}x"
             print(line)
         ratio = medians["gate, caches warm"][0] / floor_wall
         print(f"  gate / python -c pass (wall, caches warm) "

@@ -34,6 +34,9 @@ NOT_FOR_A_GATE = (
     "hashlib",                           # OpenSSL: small digests are CPython's own (order_guard.digests)
     "logging",                           # configured when something imports it (order_guard.secrets)
     "shutil",                            # argparse's terminal width is read without it (order_guard.cli)
+    "argparse",                          # a plain check command line is read without it (order_guard.cli)
+    "gettext",                           # (argparse's translations)
+    "locale",
 )
 CODE = "import sys; from order_guard.cli import main; main(sys.argv[1:]); print(' '.join(sorted(sys.modules)))"
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from order_guard.baseline import baseline_document
 from order_guard.canonical import parse_datetime
@@ -20,6 +19,9 @@ from order_guard.manager import split_plugin_flags
 from order_guard.report import RenderOptions
 from order_guard.sanitize import safe_text
 from order_guard.secrets import scrub
+
+if TYPE_CHECKING:
+    import argparse
 
 _SUFFIX_FORMATS = {".json": "json", ".txt": "table", ".xml": "junit", ".sarif": "sarif", ".md": "markdown",
                    ".html": "html"}

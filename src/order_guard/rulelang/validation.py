@@ -10,7 +10,6 @@ with its file, line and rule id.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import string
@@ -171,8 +170,7 @@ def _build_rule(raw: Mapping[str, Any], path: Path, pack: str, operators: Mappin
                       message=spec["message"], line=spec.line)
         links = _CheckingLinks()
         reads_as_of = _check_semantics(check, operators, problem, spec.key_lines, links)
-        checks.append(dataclasses.replace(check, uses=tuple(sorted(links.used - {check.dataset})),
-                                          reads_as_of=reads_as_of))
+        checks.append(check._replace(uses=tuple(sorted(links.used - {check.dataset})), reads_as_of=reads_as_of))
     value_field = raw.get("value_at_risk")
     if value_field and not any(value_field in fields_of(check.dataset) for check in checks):
         problem(f"value_at_risk: unknown field {value_field!r}", raw.key_lines.get("value_at_risk"))
