@@ -101,17 +101,71 @@ def test_a_file_that_cannot_be_cut_is_streamed_in_one_process(tmp_path):
     assert _same_as_one_process([packed, *paths[1:]], 2) is None
 
 
-@pytest.mark.parametrize(("where", "note"), [(0.1, None), (0.9, "2 processes")])
-def test_a_lone_carriage_return_is_counted_as_the_reader_counts_it(tmp_path, where, note):
-    # Python's reader ends a line at a lone CR; a count of newline bytes would not. Before the
-    # cut, the lines before the second part cannot be counted from bytes: streamed whole. After
-    # it, the part's own reader counts it: cut, with the same line numbers.
+@pytest.mark.parametrize("where", [0.1, 0.9])
+def test_a_lone_carriage_return_is_counted_as_the_reader_counts_it(tmp_path, where):
+    # Python's reader ends a line at a lone CR; a count of newline bytes would not. Each part's
+    # reader numbers its own lines, and the next part's follow them: the same line numbers.
     rows = _orders(seed=13, count=600)
     rows[int(len(rows) * where)][ALL_ORDERS_HEADER.index("sku")] = "SKU\r1"
     paths = _inputs(tmp_path, rows, seed=13)
 
     assert b"U\r1" in paths[0].read_bytes()
-    assert _same_as_one_process(paths, 2) == note
+    assert _same_as_one_process(paths, 2) == "2 processes"
+
+
+def test_a_lone_carriage_return_beside_the_cut_is_not_cut_at(tmp_path):
+    # The rows beside a cut must be the lines compared there. Here the line before the cut hides,
+    # behind a lone CR, a row of the order after it: Python's reader sees that order's two rows
+    # side by side, so cutting between the two lines would split them.
+    from order_guard.files.parts import cut
+
+    paths = _inputs(tmp_path, _orders(seed=17, count=600), seed=17)
+    data = paths[0].read_bytes()
+    first = cut(paths[0], 1, 0, 2).parts[1].start
+    before = data.rindex(b"\n", 0, first - 1) + 1
+    after = data[first:data.index(b"\n", first) + 1]
+    paths[0].write_bytes(data[:before] + data[before:first - 2] + b"\r" + after + data[first:])
+
+    assert cut(paths[0], 1, 0, 2) is None
+    assert _same_as_one_process(paths, 2) is None
+
+
+class _StopsReading:
+    """A part's text that cannot be decoded past its 50th line (as if the file changed under it)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def readline(self) -> str:
+        return self.text.readline()
+
+    def __iter__(self):
+        for number, line in enumerate(self.text):
+            if number == 50:
+                raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+            yield line
+
+    def close(self) -> None:
+        self.text.close()
+
+
+def test_a_part_not_read_to_its_end_streams_the_file_whole(tmp_path, monkeypatch):
+    # Where the first part stopped, the second part's lines would begin is not known: the file is
+    # read in one process, as without --jobs (which reads it whole, undisturbed here).
+    import order_guard.builtin.file_source as file_source
+
+    paths = _inputs(tmp_path, _orders(seed=19, count=600), seed=19)
+    real = file_source.open_data_part
+
+    def first_part_stops(path, encoding, header, start, end):
+        opened = real(path, encoding, header, start, end)
+        if start < 1000:
+            opened.text = _StopsReading(opened.text)
+        return opened
+
+    monkeypatch.setattr(file_source, "open_data_part", first_part_stops)
+
+    assert _same_as_one_process(paths, 2) is None
 
 
 def test_jobs_must_be_a_positive_number(tmp_path, capsys):
@@ -139,16 +193,3 @@ def test_a_file_changed_while_its_parts_are_read_is_not_clean(tmp_path, monkeypa
 
     assert report["summary"]["complete"] is False
     assert any("the file changed while it was read" in error["message"] for error in report["errors"])
-
-
-@pytest.mark.parametrize("count", [2, 3, 4, 8])
-def test_parts_are_cut_for_equal_work_counting_the_lines_before_them(count):
-    from order_guard.files.parts import _COUNTING_COST, _balanced_starts
-
-    size = 10_000_000
-    starts = [0, *_balanced_starts(size, count)]
-    ends = starts[1:] + [size]
-    work = [_COUNTING_COST * start + (end - start) for start, end in zip(starts, ends, strict=True)]
-
-    assert starts == sorted(starts) and len(set(starts)) == count
-    assert max(work) - min(work) <= 2  # bytes: rounding

@@ -103,6 +103,9 @@ class Dataset:
         #: which orders it held, ``parallel.py``): an append a row, where a set of the keys cost a
         #: sixth of a part's time.
         self.seen_keys = seen_keys
+        #: A tab-separated file's last line number, once it was read to its end; a part of a file
+        #: numbers its lines from its start, and ``parallel.py`` adds the lines of the parts before.
+        self.last_line: int | None = None
 
     def records(self) -> Iterator[dict[str, Any]]:
         return self.read_records(self)
@@ -170,7 +173,8 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
     # one-column file goes through rows(), which leaves blank lines out (one cell, like a blank row).
     split = reader.numbered_rows() if width > 1 and isinstance(reader, FlatReader) else None
     numbered = split if split is not None else ((reader.line, row) for row in reader.rows())
-    line = reader.line  # the line of the last row read whole, for an error that stops the reading
+    # the line of the last row read whole, for an error that stops the reading (a part's lines: from its start)
+    line = reader.lines_before if split is not None else reader.line
     try:
         for line, row in numbered:
             if len(row) != width:
@@ -218,6 +222,8 @@ def flat_records(dataset: Dataset, reader: FlatReader, fmt: FlatFormat) -> Itera
                     yield pending
                 record["_rows"] = 1
                 pending = record
+        if split is not None:
+            dataset.last_line = line
     except UnicodeDecodeError as err:
         dataset.unreadable(
             f"not valid {err.encoding} text (byte 0x{err.object[err.start]:02x}); pass --encoding",

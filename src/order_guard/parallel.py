@@ -6,8 +6,9 @@ and sends back what the stream leaves: findings per order, the snapshots it kept
 shares, the index entries of orders that other datasets look up, counts and errors. Parts
 hold whole orders (``files/parts.py``), so the merge is exact unless one order appears in two
 parts and one of them kept it (a newer snapshot retracts an older one's findings, across parts);
-each part says which orders it held, and then the file is streamed again in one process, as
-it is where a part's first line number cannot be counted from the bytes before it.
+each part says which orders it held, and then the file is streamed again in one process.
+A later part numbers its lines from its own start; the merge adds the lines of the parts before
+it, once they are read (where a part could not be read to its end, the file is streamed whole).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class _PartOutcome:
     errors: list[ReadError]
     errors_not_kept: int
     warnings: list[ReadError]
+    #: the part's last line number, as it numbered its lines (None: not read to its end)
+    last_line: int | None
     #: hashes of every order id the part held (a fork shares the parent's string hashing), as
     #: machine integers: half a million of them pickle as one block of bytes, not as a set
     keys: array = field(default_factory=lambda: array("q"))
@@ -80,7 +83,7 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
                 outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
     finally:
         _WORK = None
-    if any(outcome is None for outcome in outcomes) or _an_order_spans_parts(outcomes):
+    if any(outcome.last_line is None for outcome in outcomes[:-1]) or _an_order_spans_parts(outcomes):
         return False
     _merge(engine, dataset, outcomes, snapshots, result)
     try:
@@ -97,18 +100,13 @@ def _quiet_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stream_part(number: int) -> _PartOutcome | None:
-    """What streaming part ``number`` left; None where its line numbers could not be counted."""
+def _stream_part(number: int) -> _PartOutcome:
     from order_guard.engine import RunResult
-    from order_guard.files.parts import LinesNotCountable
 
     engine, parts, feeds, snapshots, relevance = _WORK  # type: ignore[misc]
     part: Dataset = parts[number]
     result = RunResult(as_of=engine.as_of, rules=[], datasets=[part], findings=[], records_checked=0)
-    try:
-        engine._stream_orders(part, feeds, snapshots, result, relevance)
-    except LinesNotCountable:
-        return None
+    engine._stream_orders(part, feeds, snapshots, result, relevance)
     findings = {order: {rule_id: dataclasses.replace(finding, rule=rule_id) for rule_id, finding in kept.items()}
                 for order, kept in snapshots.findings.items()}  # rules are re-linked in the parent
     return _PartOutcome(
@@ -118,7 +116,7 @@ def _stream_part(number: int) -> _PartOutcome | None:
         records_checked=result.records_checked, rule_errors=result.rule_errors,
         read=part.records_read, unreadable=part.records_unreadable, skipped=part.records_skipped,
         errors=part.errors, errors_not_kept=part.errors_not_kept, warnings=part.warnings,
-        keys=part.seen_keys if part.seen_keys is not None else array("q"))
+        last_line=part.last_line, keys=part.seen_keys if part.seen_keys is not None else array("q"))
 
 
 def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:
@@ -134,7 +132,11 @@ def _merge(engine: Engine, dataset: Dataset, outcomes: list[_PartOutcome], snaps
            result: RunResult) -> None:
     rules = {rule.id: rule for rule in engine.rules}
     streamed_indexes = [table for kind, _key, _on, _requester, table in engine.links.indexes if kind == STREAMED]
+    lines_before = 0
     for outcome in outcomes:  # in file order, as one process would have met them
+        if lines_before:
+            _renumber(outcome, lines_before)
+        lines_before += outcome.last_line or 0
         for order, kept in outcome.findings.items():
             snapshots.findings[order] = {rule_id: dataclasses.replace(finding, rule=rules[rule_id])
                                          for rule_id, finding in kept.items()}
@@ -156,3 +158,27 @@ def _merge(engine: Engine, dataset: Dataset, outcomes: list[_PartOutcome], snaps
                 dataset.errors_not_kept += 1
         dataset.errors_not_kept += outcome.errors_not_kept
         dataset.warnings.extend(outcome.warnings[:MAX_KEPT_ERRORS - len(dataset.warnings)])
+
+
+def _renumber(outcome: _PartOutcome, lines_before: int) -> None:
+    """Add the lines of the parts before to every line a later part reports (it numbered its lines
+    from its own start): findings, records an aggregate could not count, index entries, errors."""
+    done: set[int] = set()  # an object two lists share (a record two aggregates kept) moves once
+
+    def first_time(thing: object) -> bool:
+        seen = id(thing) in done
+        done.add(id(thing))
+        return not seen
+
+    for kept in outcome.findings.values():
+        for finding in kept.values():
+            if finding.location.get("line") is not None and first_time(finding.location):
+                finding.location["line"] += lines_before
+    records = [record for _table, _by_order, missing in outcome.aggregates for record in missing]
+    records += [entry for table in outcome.indexes for entries in table.values() for entry in entries]
+    for record in records:
+        if record.get("_line") is not None and first_time(record):
+            record["_line"] += lines_before
+    for error in (*outcome.rule_errors, *outcome.errors, *outcome.warnings):
+        if error.line is not None and first_time(error):
+            error.line += lines_before

@@ -232,7 +232,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
     def parts(count: int) -> tuple[Callable[[], str], list[Dataset]] | None:
         from order_guard.files.parts import cut as cut_file  # here: only --jobs cuts a file
-        from order_guard.files.parts import cuttable, lines_before, sha256_of
+        from order_guard.files.parts import cuttable, sha256_of
 
         chosen = encoding or opened.encoding
         key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
@@ -245,10 +245,9 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
         def reader_of(part: Part) -> Callable[[Dataset], Iterator[dict[str, Any]]]:
             def read_part(dataset: Dataset) -> Iterator[dict[str, Any]]:
-                before = part.lines_before if part.lines_before is not None else lines_before(path, part.start)
                 piece = open_data_part(path, chosen, cut.header, part.start, part.end)
                 try:
-                    yield from flat_records(dataset, FlatReader(piece.text, piece.seen, before), fmt)
+                    yield from flat_records(dataset, FlatReader(piece.text, piece.seen, part.lines_before), fmt)
                 finally:
                     piece.close()
                 # A part reads only its bytes: the file as a whole is compared with how it was opened.

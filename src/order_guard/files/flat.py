@@ -62,11 +62,12 @@ class FlatReader:
         self.names = [normalize_header(name) for name in self.header]
         self.line = 1 + self.preamble_lines
         self._reader = csv.reader(text, delimiter=self.delimiter, quoting=quoting, strict=True)
-        self._reader_base = self.line if lines_before is None else lines_before
+        #: Physical lines before the first row: the header's, or a part's (``files/parts.py``).
+        self.lines_before = self.line if lines_before is None else lines_before
 
     def rows(self) -> Iterator[list[str]]:
         reader = self._reader
-        base = self._reader_base
+        base = self.lines_before
         end = 0
         for row in reader:
             self.line = base + end + 1
@@ -81,4 +82,4 @@ class FlatReader:
         file: ``rows()`` reads those."""
         if self.delimiter != "\t":
             return None
-        return numbered_rows(self._text, self._reader_base + 1)
+        return numbered_rows(self._text, self.lines_before + 1)

@@ -1,16 +1,13 @@
 """A big tab-separated report cut into parts that processes can read side by side (``--jobs``).
 
 A part starts at the beginning of a line, never between two rows of one order (All Orders
-has a row per item), and knows how many lines come before it, so findings carry the same
-line numbers as a whole-file read. Only files whose bytes can be cut at any newline are cut:
-tab-separated (never quoted), not compressed, in an encoding where a newline byte is always a
-newline, with no lone carriage return before a part (Python's reader ends a line there too,
-so the lines before the part could not be counted from its bytes).
+has a row per item). Only files whose bytes can be cut at any newline are cut: tab-separated
+(never quoted), not compressed, in an encoding where a newline byte is always a newline.
 
-The lines before a part are counted by the process that reads it, beside the others (counted
-first, in the run's own process, they were a tenth of a two-process run that every process waited
-for); where they cannot be counted, :class:`LinesNotCountable` stops the part and the file is
-streamed whole.
+The first part's lines are numbered as the file's; a later part's lines are numbered from its
+own start, and the run adds the lines of the parts before it once they are read
+(``parallel.py``): counting them first, by the run or by the part's own process, was a tenth of a
+two-process run.
 """
 
 from __future__ import annotations
@@ -30,17 +27,12 @@ LONE_CR = re.compile(rb"\r[^\n]")
 
 @dataclass(frozen=True)
 class Part:
-    """Bytes ``start``..``end`` of the file; ``lines_before``: physical lines before ``start``,
-    None where the reader of the part counts them (:func:`lines_before`)."""
+    """Bytes ``start``..``end`` of the file; ``lines_before``: the physical lines before ``start``
+    for the first part (the header's), 0 for a later one (numbered from its own start)."""
 
     start: int
     end: int
-    lines_before: int | None
-
-
-class LinesNotCountable(Exception):
-    """The lines before a part cannot be counted from the bytes (a lone carriage return before
-    it, or the file is shorter than when it was cut): the part cannot be read exactly."""
+    lines_before: int
 
 
 @dataclass(frozen=True)
@@ -56,15 +48,15 @@ def cuttable(encoding: str, delimiter: str, compressed: bool) -> bool:
 
 
 def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | None:
-    """``count`` parts of about equal work, or None when the file is too small to be worth it.
-    The first part's lines before it are the header's; the others' are counted by their reader."""
+    """``count`` parts of about equal size, or None when the file cannot be cut exactly (a lone
+    carriage return beside a cut) or is too small to be worth it."""
     with open(path, "rb") as stream:
         header = b"".join(stream.readline() for _ in range(header_lines))
         data_start = stream.tell()
         size = path.stat().st_size
         starts = [data_start]
-        for offset in _balanced_starts(size - data_start, count):
-            stream.seek(max(starts[-1], data_start + offset))
+        for number in range(1, count):
+            stream.seek(max(starts[-1], data_start + (size - data_start) * number // count))
             stream.readline()  # to the start of the next line
             start = _after_order(stream, key_column)
             if start is None or start <= starts[-1]:
@@ -73,23 +65,9 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
     if len(starts) < 2:
         return None
     ends = starts[1:] + [size]
-    parts = [Part(start, end, header_lines if start == data_start else None)
+    parts = [Part(start, end, header_lines if start == data_start else 0)
              for start, end in zip(starts, ends, strict=True)]
     return Cut(header, parts)
-
-
-#: What counting the lines of some bytes costs against streaming them (measured at 1M orders,
-#: most rows skipped: 0.13 s against 1.1 s of CPU for half of the file).
-_COUNTING_COST = 0.1
-
-
-def _balanced_starts(size: int, count: int) -> list[int]:
-    """Where parts 2..``count`` of ``size`` bytes start, so that each process's work, counting
-    the lines before its part and streaming the part, is about the same: part k streams
-    ``T - r * start_k`` bytes, so ``start_k = T * (1 - (1 - r) ** k) / r``."""
-    r = _COUNTING_COST
-    work = size * r / (1 - (1 - r) ** count)
-    return [round(work * (1 - (1 - r) ** number) / r) for number in range(1, count)]
 
 
 def sha256_of(path: Path) -> str:
@@ -103,42 +81,23 @@ def sha256_of(path: Path) -> str:
 
 
 def _after_order(stream, key_column: int) -> int | None:
-    """The start of the first line, from here on, of an order other than this line's."""
-    start = stream.tell()
-    first = stream.readline()
-    if not first:
+    """The start of the first line, from here on, of an order other than this line's; None where
+    there is none, or where a lone carriage return is in one of the two lines beside it (Python's
+    reader ends a line there, so the rows beside the cut would not be the lines compared)."""
+    before = stream.readline()
+    if not before:
         return None
-    key = _key(first, key_column)
+    key = _key(before, key_column)
     while True:
         start = stream.tell()
         line = stream.readline()
         if not line:
             return None
         if _key(line, key_column) != key:
-            return start
+            return None if LONE_CR.search(before) or LONE_CR.search(line) else start
+        before = line
 
 
 def _key(line: bytes, column: int) -> bytes:
     cells = line.rstrip(b"\r\n").split(b"\t")
     return cells[column] if column < len(cells) else b""
-
-
-def lines_before(path: Path, offset: int) -> int:
-    """Physical lines before byte ``offset``, as Python's reader counts them; raises
-    :class:`LinesNotCountable` where a carriage return there is not followed by a newline (a
-    lone CR ends a line for Python's reader) or the file no longer reaches ``offset``."""
-    newlines = position = 0
-    carriage = False  # the previous block ended with a carriage return
-    with open(path, "rb") as stream:
-        while position < offset:
-            block = stream.read(min(_BLOCK, offset - position))
-            if not block:
-                raise LinesNotCountable(f"{path} is shorter than when it was cut: it is being written")
-            if (carriage and not block.startswith(b"\n")) or (b"\r" in block and LONE_CR.search(block)):
-                raise LinesNotCountable(f"{path} has a carriage return without a newline before byte {offset}")
-            carriage = block.endswith(b"\r")
-            newlines += block.count(b"\n")
-            position += len(block)
-    if carriage:
-        raise LinesNotCountable(f"{path} has a carriage return without a newline before byte {offset}")
-    return newlines
