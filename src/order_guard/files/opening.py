@@ -328,15 +328,16 @@ def scan_text(path: Path) -> TextScan:
     position = 0  # bytes before the block
     with _raw_stream(path) as stream:
         while block := stream.read(1 << 20):
+            ascii_only = block.isascii()
             # An ASCII block with no character cut at the last one's end is valid UTF-8: not decoded.
-            if "not_utf8" not in found and not (block.isascii() and not decoder.getstate()[0]):
+            if "not_utf8" not in found and not (ascii_only and not decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError as err:
                     data = err.object  # the bytes held back from the block before, then this block
                     found["not_utf8"] = position - (len(data) - len(block)) + err.start
                     window = bytes(data[max(0, err.start - 2000): err.start + 2000])
-            if not block.isascii():  # most report blocks are ASCII: nothing more to look for
+            if not ascii_only:  # most report blocks are ASCII: nothing more to look for
                 if "utf8" not in found and (match := re.search(_UTF8_MULTIBYTE, block)):
                     found["utf8"] = position + match.start()
                 if "not_cp1252" not in found and (offset := _first_not_cp1252(block)) is not None:
