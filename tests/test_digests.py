@@ -115,3 +115,67 @@ def test_where_the_digest_process_fails_the_file_is_digested_here(tmp_path, monk
         assert opened.bytes_read == path.stat().st_size
     finally:
         opened.close()
+
+
+def _counted_processes(monkeypatch) -> list:
+    import subprocess
+
+    started = []
+    real = subprocess.Popen
+
+    def counted(*args, **kwargs):
+        started.append(args[0][-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counted)
+    return started
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_big_report_s_digest_starts_when_it_is_detected_and_is_its_sha256(tmp_path, monkeypatch, jobs):
+    from order_guard.canonical import parse_datetime
+    from order_guard.checking import CheckRequest, run_check
+    from order_guard.datasets import DatasetRequest
+
+    path = _big_file(tmp_path, monkeypatch)
+    started = _counted_processes(monkeypatch)
+    seen: list = []
+    request = CheckRequest(datasets=[DatasetRequest(str(path), kind="orders")], jobs=jobs,
+                           as_of=parse_datetime("2026-11-26T12:00:00Z"), on_dataset=seen.append)
+    run_check(request)
+
+    assert started == [str(path)]  # one process, from detection on: the read and the parts use it
+    assert [dataset.sha256 for dataset in seen] == [hashlib.sha256(path.read_bytes()).hexdigest()]
+
+
+def test_a_big_json_document_s_early_digest_is_stopped_and_the_read_digests_it(tmp_path, monkeypatch):
+    import json
+
+    import order_guard.files.opening as opening
+    from order_guard.canonical import parse_datetime
+    from order_guard.checking import CheckRequest, run_check
+    from order_guard.datasets import DatasetRequest
+
+    monkeypatch.setattr(opening, "DIGEST_ASIDE", 1 << 20)
+    monkeypatch.setattr(opening, "_cores", lambda: 2)
+    path = tmp_path / "orders.json"
+    orders = [{"AmazonOrderId": f"405-0000000-{n:07d}", "OrderStatus": "Shipped",
+               "PurchaseDate": "2026-11-20T10:00:00Z", "LastUpdateDate": "2026-11-20T10:00:00Z"}
+              for n in range(12_000)]
+    path.write_text(json.dumps({"payload": {"Orders": orders}}), encoding="utf-8")
+    assert path.stat().st_size > 1 << 20
+    stopped = []
+    real_close = opening.DigestAside.close
+
+    def close(self):
+        stopped.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(opening.DigestAside, "close", close)
+
+    seen: list = []
+    run_check(CheckRequest(datasets=[DatasetRequest(str(path))], as_of=parse_datetime("2026-11-26T12:00:00Z"),
+                           on_dataset=seen.append))
+
+    assert [aside._path for aside in stopped][:1] == [path]  # the one started when it was detected
+    assert [dataset.sha256 for dataset in seen] == [hashlib.sha256(path.read_bytes()).hexdigest()]

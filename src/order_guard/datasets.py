@@ -79,7 +79,7 @@ class Dataset:
                  warnings: list[ReadError] | None = None, wanted_fields: set[str] | None = None,
                  relevance: Relevance | None = None, records_skipped: int = 0,
                  parts: Callable[[int], tuple[Callable[[], str], list[Dataset]] | None] | None = None,
-                 seen_keys: array[int] | None = None):
+                 seen_keys: array[int] | None = None, digest: Callable[[], str] | None = None):
         self.location, self.kind, self.format, self.read_records = location, kind, format, read_records
         self.details: dict[str, Any] = details if details is not None else {}
         self.sha256 = sha256
@@ -103,6 +103,9 @@ class Dataset:
         #: which orders it held, ``parallel.py``): an append a row, where a set of the keys cost a
         #: sixth of a part's time.
         self.seen_keys = seen_keys
+        #: The input's SHA-256, being computed beside the run (a big file's, by a second process
+        #: from its detection on): call it to wait for it. None where reading the input computes it.
+        self.digest = digest
         #: A tab-separated file's last line number, once it was read to its end; a part of a file
         #: numbers its lines from its start, and ``parallel.py`` adds the lines of the parts before.
         self.last_line: int | None = None

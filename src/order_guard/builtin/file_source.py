@@ -28,6 +28,7 @@ from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
 from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
 from order_guard.files.opening import (
+    DigestAside,
     OpenedFile,
     first_undecodable,
     legacy_encoding,
@@ -74,6 +75,16 @@ def _hidden(relative: Path) -> bool:
 
 def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Dataset:
     """Detect one file's format and return it as a dataset (of kind ``unknown`` if it cannot be)."""
+    # A big file's digest is computed from now on by a second process, while this one checks its
+    # encoding, reads the other files and compiles: a flat file's reading takes it up.
+    digest = DigestAside.for_file(path)
+    dataset = _open_file(path, request, registry, digest)
+    if digest is not None and dataset.digest is None:
+        digest.close()  # not wanted after all (JSON reads digest themselves; the file is unreadable)
+    return dataset
+
+
+def _open_file(path: Path, request: DatasetRequest, registry: Registry, digest: DigestAside | None) -> Dataset:
     stamp = _stamp(path)
     try:
         opened = open_data_file(path, request.encoding)
@@ -93,7 +104,7 @@ def open_file(path: Path, request: DatasetRequest, registry: Registry) -> Datase
             return _open_json(path, opened, first_line, request, registry, stamp)
         if not first_line.endswith(("\n", "\r")):
             first_line += opened.text.readline()  # the rest of a long header
-        return _open_flat(path, opened, first_line, request, registry, stamp)
+        return _open_flat(path, opened, first_line, request, registry, stamp, digest)
     except UnicodeDecodeError as err:
         return _unreadable(path, request, f"not valid {err.encoding} text; pass --encoding")
     except (EOFError, OSError) as err:
@@ -197,18 +208,18 @@ def _note_change(dataset: Dataset, path: Path, stamp: os.stat_result | None, ope
         dataset.error(f"the file changed while it was read ({changed}): check it again once it is written completely")
 
 
-def _reopen(dataset: Dataset, path: Path, encoding: str) -> OpenedFile | None:
+def _reopen(dataset: Dataset, path: Path, encoding: str, digest: DigestAside | None = None) -> OpenedFile | None:
     """The file opened again for its records; gone or unreadable since it was detected, the
     dataset says so and the run goes on to report the rest (exit 3)."""
     try:
-        return open_data_file(path, encoding)
+        return open_data_file(path, encoding, digest)
     except SourceError as err:
         dataset.error(f"{err.detail} (it was there when the run began); none of its records were checked")
         return None
 
 
 def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,
-               registry: Registry, stamp: os.stat_result | None) -> Dataset:
+               registry: Registry, stamp: os.stat_result | None, digest: DigestAside | None) -> Dataset:
     header = FlatReader(StringIO(first_line + opened.text.readline(), newline=""))
     fmt = detect_flat_format(path, header.names, registry, request.kind)
     _refuse_duplicate_columns(path, header.names, fmt)
@@ -216,7 +227,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
     encoding = request.encoding
 
     def read(dataset: Dataset) -> Iterator[dict[str, Any]]:
-        again = _reopen(dataset, path, encoding or opened.encoding)
+        again = _reopen(dataset, path, encoding or opened.encoding, digest)
         if again is None:
             return
         try:
@@ -258,12 +269,13 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
             return read_part
 
-        return partial(sha256_of, path), [
+        return digest.hexdigest if digest is not None else partial(sha256_of, path), [
             Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
             for part in cut.parts]
 
     return Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=read,
-                   details=_details(opened, delimiter=delimiter), parts=parts)
+                   details=_details(opened, delimiter=delimiter), parts=parts,
+                   digest=digest.hexdigest if digest is not None else None)
 
 
 def _open_json(path: Path, opened: OpenedFile, first_line: str, request: DatasetRequest,

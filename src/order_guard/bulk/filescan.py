@@ -64,18 +64,20 @@ class FileFacts:
         return (stat.st_size, stat.st_mtime_ns) != (self.size, self.mtime_ns)
 
 
-def scan(path: Path) -> FileFacts:
-    """Read ``path`` once. Hashing releases the GIL: this runs in a thread beside DuckDB."""
+def scan(path: Path, digest_it: bool = True) -> FileFacts:
+    """Read ``path`` once (``digest_it``: its SHA-256 too, unless a second process computes it).
+    Hashing releases the GIL: this runs in a thread beside DuckDB."""
     stat = os.stat(path)
     facts = FileFacts(path, stat.st_size, stat.st_mtime_ns)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if digest_it else None
     newlines = 0
     tail = b""  # the previous block's last bytes: a pattern may straddle two blocks
     after_content = 0  # newlines since the last byte that is not a line break
     with open(path, "rb") as stream:
         first = True
         while block := stream.read(BLOCK):
-            digest.update(block)
+            if digest is not None:
+                digest.update(block)
             for start in range(0, len(block), STEP):
                 facts.newlines_before.append(newlines)
                 newlines += block.count(b"\n", start, start + STEP)
@@ -95,7 +97,7 @@ def scan(path: Path) -> FileFacts:
             tail, first = (tail + block)[-2:] if len(block) < 2 else block[-2:], False
     if tail.endswith(b"\r"):
         facts.lone_cr = True
-    facts.sha256 = digest.hexdigest()
+    facts.sha256 = digest.hexdigest() if digest is not None else ""
     facts.lines = newlines + (1 if facts.size and after_content == 0 else 0)
     facts.trailing_blank = max(after_content - 1, 0)
     return facts

@@ -114,12 +114,12 @@ class FilePushdown:
         base = self._view(plan, pairs)
         table = self.table = self._table(base, plan, datasets)
         with ThreadPoolExecutor(1) as pool:  # the file is hashed and indexed beside DuckDB's scan
-            scanning = pool.submit(scan, path)
+            scanning = pool.submit(scan, path, self.dataset.digest is None)
             self._connect()
             self._load_rows(path, plan, pairs)
             self.facts = scanning.result()
         self._check_numbering()
-        self.dataset.sha256 = self.facts.sha256
+        self.dataset.sha256 = self.facts.sha256 or self.dataset.digest()
         self._map_values(table, kept)
         # One row is one record where its order has no other row: the checks test rows. The orders of
         # several rows (one per item) are few: the checks test them as groups, as the SQL source does.

@@ -2,7 +2,7 @@
 
 The SHA-256 of the file as stored (compressed bytes, if compressed) is
 computed while the file is read, so evidence costs no second pass; for a big
-file, by a second process reading it beside this one (:class:`_DigestAside`).
+file, by a second process reading it beside this one (:class:`DigestAside`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ _JAPANESE_RUN = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff9f]{2,}"
 #: process may run on more than one core: the SHA-256 of a 225 MB report is 0.15 s of CPU, 7 % of
 #: checking it; starting the second process costs this one about a millisecond.
 DIGEST_ASIDE = 16 << 20
-#: ... once this much of it was read: a file opened only to detect its format reads a sample.
+#: ... once this much of it was read, where no digest was started for it before: a file opened
+#: only to detect its format reads a sample.
 _ASIDE_AFTER = 1 << 20
 _DIGEST_PROGRAM = ("import hashlib, sys\n"
                    "with open(sys.argv[1], 'rb') as stream:\n"
@@ -41,22 +42,21 @@ _DIGEST_PROGRAM = ("import hashlib, sys\n"
 
 
 class _HashingReader(io.RawIOBase):
-    """Passes bytes through from ``raw`` and feeds them to a SHA-256, or, for a big file read
-    whole, leaves the digest to a :class:`_DigestAside`."""
+    """Passes bytes through from ``raw`` and feeds them to a SHA-256, or leaves the digest to a
+    :class:`DigestAside`: the one given, or, for a big file read whole, one it starts."""
 
-    def __init__(self, raw: BinaryIO, path: Path):
+    def __init__(self, raw: BinaryIO, path: Path, aside: DigestAside | None = None):
         self._raw, self._path = raw, path
         try:  # a big file (or a pipe, of unknown length) is digested by OpenSSL: see order_guard.digests
             info = os.fstat(raw.fileno())
             size = info.st_size if stat.S_ISREG(info.st_mode) else BIG
-            big = stat.S_ISREG(info.st_mode) and size >= DIGEST_ASIDE
         except (OSError, AttributeError, ValueError):
-            size, big = BIG, False
+            info, size = None, BIG
         self.sha256 = sha256(size=size)
         self.size = 0
-        self._aside: _DigestAside | None = None
-        # a frozen program's executable is the program itself, not an interpreter to run a line of Python
-        self._may_go_aside = big and bool(sys.executable) and not getattr(sys, "frozen", False) and _cores() > 1
+        self._aside = aside
+        self._owns_aside = False  # one it started is stopped when the file is closed
+        self._may_go_aside = aside is None and info is not None and DigestAside.worth_it(info)
 
     def readable(self) -> bool:
         return True
@@ -66,7 +66,7 @@ class _HashingReader(io.RawIOBase):
         if self._aside is None:
             self.sha256.update(data)
             if self._may_go_aside and self.size >= _ASIDE_AFTER:
-                self._aside = _DigestAside(self._path)
+                self._aside, self._owns_aside = DigestAside(self._path), True
         self.size += len(data)
         buffer[: len(data)] = data
         return len(data)
@@ -78,7 +78,7 @@ class _HashingReader(io.RawIOBase):
         return self._aside.hexdigest()
 
     def close(self) -> None:
-        if self._aside is not None:
+        if self._owns_aside:
             self._aside.close()
         self._raw.close()
         super().close()
@@ -92,10 +92,10 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-class _DigestAside:
+class DigestAside:
     """The SHA-256 of a file, computed by a child process (this interpreter, without site
-    packages) that reads it while this process parses it. A digest of the file as it is then:
-    a file that changes while it is read is caught by comparing its size, time and inode
+    packages) that reads it while this process does other work. A digest of the file as it is
+    then: a file that changes while it is read is caught by comparing its size, time and inode
     before and after (``file_source._changed``), as for the parts of ``--jobs``. Where the
     child cannot give it, the file is digested here after all."""
 
@@ -103,6 +103,7 @@ class _DigestAside:
         import subprocess  # here: only a big file's read needs it
 
         self._path = path
+        self._digest: str | None = None
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _DIGEST_PROGRAM, os.fspath(path)],
@@ -110,13 +111,38 @@ class _DigestAside:
         except OSError:
             self._process = None
 
+    @staticmethod
+    def worth_it(info: os.stat_result) -> bool:
+        """Whether a file of this ``stat`` is digested by a second process: a big regular file, on
+        a machine that gives this process another core (and an interpreter to run: a frozen
+        program's executable is the program itself)."""
+        return stat.S_ISREG(info.st_mode) and info.st_size >= DIGEST_ASIDE and bool(sys.executable) \
+            and not getattr(sys, "frozen", False) and _cores() > 1
+
+    @classmethod
+    def for_file(cls, path: Path) -> DigestAside | None:
+        """One started now for ``path``, if :meth:`worth_it`: a run starts it when it detects the
+        file, so the digest is computed while the run reads the other files and compiles."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return cls(path) if cls.worth_it(info) else None
+
     def hexdigest(self) -> str:
-        if self._process is not None:
-            out, _ = self._process.communicate()
-            digest = out.decode("ascii", "replace").strip()
-            if self._process.returncode == 0 and len(digest) == 64:
-                return digest
-            self._process = None
+        if self._digest is None:
+            self._digest = self._from_child() or self._here()
+        return self._digest
+
+    def _from_child(self) -> str | None:
+        if self._process is None:
+            return None
+        out, _ = self._process.communicate()
+        digest, done = out.decode("ascii", "replace").strip(), self._process.returncode == 0
+        self._process = None
+        return digest if done and len(digest) == 64 else None  # a child killed or failed
+
+    def _here(self) -> str:
         whole = sha256(size=BIG)
         with open(self._path, "rb") as stream:
             while block := stream.read(1 << 20):
@@ -124,9 +150,12 @@ class _DigestAside:
         return whole.hexdigest()
 
     def close(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        """Stop the child if it still runs (the digest was not wanted after all)."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.communicate()  # waits, and closes the pipe
+            self._process = None
 
 
 class _Prefixed(io.RawIOBase):
@@ -194,13 +223,14 @@ class OpenedFile:
         self.text.close()
 
 
-def open_data_file(path: Path, encoding: str | None = None) -> OpenedFile:
-    """Open ``path`` for reading records; ``encoding`` overrides detection."""
+def open_data_file(path: Path, encoding: str | None = None, digest: DigestAside | None = None) -> OpenedFile:
+    """Open ``path`` for reading records; ``encoding`` overrides detection; ``digest``: the
+    file's digest, already being computed."""
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed by OpenedFile.close
     except OSError as err:
         raise SourceError(path, f"cannot open: {err.strerror or err}") from None
-    hasher = _HashingReader(raw, path)
+    hasher = _HashingReader(raw, path, digest)
     stream: BinaryIO = io.BufferedReader(hasher)
     compressed = stream.peek(2)[:2] == _GZIP_MAGIC
     if compressed:
