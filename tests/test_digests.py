@@ -21,16 +21,22 @@ def test_a_digest_is_hashlib_s_at_every_size(size):
     assert fed.hexdigest() == hashlib.sha256(data).hexdigest()
 
 
+def _digest_of_a_whole_read(path) -> str:
+    """The digest a reader of the whole file gives, as a data file is read."""
+    opened = open_data_file(path)
+    try:
+        opened.text.read()
+        return opened.sha256()
+    finally:
+        opened.close()
+
+
 @pytest.mark.parametrize("size", [10, digests.BIG + 10])
 def test_a_data_file_s_digest_is_hashlib_s(tmp_path, size):
     path = tmp_path / "orders.txt"
     path.write_bytes(b"order-id\tstatus\r\n" + b"x" * size)
-    opened = open_data_file(path)
-    try:
-        opened.text.read()
-        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
-    finally:
-        opened.close()
+
+    assert _digest_of_a_whole_read(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_a_gate_does_not_load_openssl_for_its_small_digests():
@@ -53,25 +59,26 @@ def _big_file(tmp_path, monkeypatch, size: int = 3 << 20):
     return path
 
 
-def test_a_big_file_is_digested_beside_the_read_to_the_same_digest(tmp_path, monkeypatch):
+def _counted_processes(monkeypatch) -> list:
     import subprocess
 
-    path = _big_file(tmp_path, monkeypatch)
     started = []
     real = subprocess.Popen
 
     def counted(*args, **kwargs):
-        started.append(args[0])
+        started.append(args[0][-1])
         return real(*args, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", counted)
-    opened = open_data_file(path)
-    try:
-        opened.text.read()
-        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
-    finally:
-        opened.close()
-    assert len(started) == 1 and started[0][-1] == str(path)
+    return started
+
+
+def test_a_big_file_is_digested_beside_the_read_to_the_same_digest(tmp_path, monkeypatch):
+    path = _big_file(tmp_path, monkeypatch)
+    started = _counted_processes(monkeypatch)
+
+    assert _digest_of_a_whole_read(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert started == [str(path)]
 
 
 def _no_process(monkeypatch):
@@ -94,12 +101,8 @@ def test_on_one_core_a_big_file_is_digested_as_it_is_read(tmp_path, monkeypatch)
     path = _big_file(tmp_path, monkeypatch)
     monkeypatch.setattr(opening, "_cores", lambda: 1)
     _no_process(monkeypatch)
-    opened = open_data_file(path)
-    try:
-        opened.text.read()
-        assert opened.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
-    finally:
-        opened.close()
+
+    assert _digest_of_a_whole_read(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
@@ -115,20 +118,6 @@ def test_where_the_digest_process_fails_the_file_is_digested_here(tmp_path, monk
         assert opened.bytes_read == path.stat().st_size
     finally:
         opened.close()
-
-
-def _counted_processes(monkeypatch) -> list:
-    import subprocess
-
-    started = []
-    real = subprocess.Popen
-
-    def counted(*args, **kwargs):
-        started.append(args[0][-1])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "Popen", counted)
-    return started
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
