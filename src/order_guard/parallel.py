@@ -77,7 +77,8 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
         # to share orders and the run fell back to one process).
         with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals,
                                                       maxtasksperchild=1) as pool:
-            # The workers are forked by now: the digest is computed in a thread beside them.
+            # The workers are forked by now: the digest is computed in a thread beside them (or, for a
+            # big file, waited for there from the process computing it since the file was detected).
             with ThreadPoolExecutor(1) as hasher:
                 hashing = hasher.submit(digest)
                 outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)

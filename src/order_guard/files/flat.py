@@ -44,8 +44,10 @@ class FlatReader:
     """Iterates the rows of a flat file; ``line`` is the first line of the current row."""
 
     def __init__(self, text: TextIO, seen: BytesSeen | None = None, lines_before: int | None = None):
-        """``lines_before``: for a part of a file read after its header (``files/parts.py``),
-        the lines of the file before the part's first line."""
+        """``seen``: what the bytes hold, as their reader finds (unknown: anything);
+        ``lines_before``: for a part of a file read after its header (``files/parts.py``), the
+        lines before its first line as the part numbers them (the header's for the first part,
+        0 for a later one, whose lines the run renumbers)."""
         self._text = text
         #: What the bytes read so far hold; unknown bytes may hold anything.
         self.seen = seen if seen is not None else BytesSeen(invisible=True)
