@@ -75,7 +75,8 @@ class Pushdown(Protocol):
     def close(self) -> None: ...
 
 
-#: Keys asked for per look-up query.
+#: Keys asked for per look-up query: a database's limit on bound parameters (SQLite's was 999); a
+#: pushdown may name its own as ``keys_per_query``.
 CHUNK = 500
 
 
@@ -164,8 +165,9 @@ def _run(engine: Engine, dataset: Dataset, pushdown: Pushdown, plan: Plan, check
     for (_dataset, key, on, requester, _table), feed in zip(indexes, feeds, strict=True):
         # a look-up into orders (a shipment's order): ask the database for the keys named
         keys = sorted(value for value in wanted.get(f"{requester}.{on}") or () if value is not None)
-        for start in range(0, len(keys), CHUNK):
-            for record in pushdown.matching(key, keys[start:start + CHUNK]):
+        chunk = getattr(pushdown, "keys_per_query", CHUNK)
+        for start in range(0, len(keys), chunk):
+            for record in pushdown.matching(key, keys[start:start + chunk]):
                 record["_path"] = dataset.location
                 feed(record)
     # Aggregates are fed below, from the records the database returns for them (the unsure ones

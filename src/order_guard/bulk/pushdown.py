@@ -59,6 +59,10 @@ MEMORY, MEMORY_VARIABLE = "1GB", "ORDER_GUARD_DUCKDB_MEMORY"
 class FilePushdown:
     """The bulk engine over one flat orders file (see the module docstring)."""
 
+    #: Order ids per look-up query: each query scans og_rows once (2,000 ids in one query 0.022 s,
+    #: in four of 500 0.056 s at 1M rows); DuckDB binds this many parameters without trouble.
+    keys_per_query = 10_000
+
     def __init__(self, dataset: Dataset, fmt: FlatFormat, links: Any):
         self.dataset = dataset
         self.fmt = fmt
