@@ -7,7 +7,7 @@ import gc
 import pytest
 from tests.conftest import AS_OF, EXAMPLES
 
-from order_guard import cli
+from order_guard import arguments, cli
 
 
 @pytest.mark.parametrize("command", list(cli.COMMANDS))
@@ -31,7 +31,7 @@ def test_the_help_width_is_the_one_argparse_would_take(monkeypatch):
 
     monkeypatch.setenv("COLUMNS", "61")
     ours = cli.build_parser().format_help()
-    monkeypatch.setattr(cli, "_ArgumentParser", argparse.ArgumentParser)
+    monkeypatch.setattr(arguments, "_ArgumentParser", argparse.ArgumentParser)
     assert ours == cli.build_parser().format_help()
 
 

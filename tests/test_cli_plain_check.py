@@ -1,4 +1,4 @@
-"""A plain ``check`` command line read without argparse (``cli._plain_check``) is read exactly as
+"""A plain ``check`` command line read without argparse (``order_guard.arguments.plain_check``) is read exactly as
 the parser reads it; anything else is left to the parser."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from order_guard import arguments as cli_arguments
 from order_guard import cli
 
 
@@ -34,10 +35,10 @@ def test_every_option_of_check_is_known_with_its_default():
         how = {argparse._StoreTrueAction: "flag", argparse._AppendAction: "append",
                argparse._StoreAction: "value"}[type(action)]
         for option in action.option_strings:
-            assert cli._CHECK_OPTIONS[option] == (action.dest, how)
-        assert cli._CHECK_DEFAULTS.get(action.dest, []) == action.default
+            assert cli_arguments._CHECK_OPTIONS[option] == (action.dest, how)
+        assert cli_arguments._CHECK_DEFAULTS.get(action.dest, []) == action.default
     options = {option for action in _check_parser()._actions for option in action.option_strings}
-    assert set(cli._CHECK_OPTIONS) <= options
+    assert set(cli_arguments._CHECK_OPTIONS) <= options
 
 
 @pytest.mark.parametrize("arguments", [
@@ -53,7 +54,7 @@ def test_every_option_of_check_is_known_with_its_default():
     ["check", "", "--config", ""],
 ])
 def test_a_plain_check_is_read_as_the_parser_reads_it(arguments):
-    plain = cli._plain_check(arguments)
+    plain = cli_arguments.plain_check(arguments)
     assert plain is not None
     assert vars(plain) == _parser_reads(arguments)
 
@@ -65,7 +66,7 @@ def test_a_plain_check_is_read_as_the_parser_reads_it(arguments):
     ["check", "-qq"], ["check", "-pfoo"], ["check", "--quiet=1"], ["rules", "list"], [], ["--version"],
 ])
 def test_anything_else_is_left_to_the_parser(arguments):
-    assert cli._plain_check(arguments) is None
+    assert cli_arguments.plain_check(arguments) is None
 
 
 _TOKENS = st.sampled_from([
@@ -80,6 +81,6 @@ _TOKENS = st.sampled_from([
 @given(st.lists(_TOKENS, max_size=8))
 def test_whatever_it_reads_the_parser_reads_alike(tokens):
     arguments = ["check", *tokens]
-    plain = cli._plain_check(arguments)
+    plain = cli_arguments.plain_check(arguments)
     if plain is not None:
         assert vars(plain) == _parser_reads(arguments)
