@@ -193,3 +193,35 @@ def test_a_file_changed_while_its_parts_are_read_is_not_clean(tmp_path, monkeypa
 
     assert report["summary"]["complete"] is False
     assert any("the file changed while it was read" in error["message"] for error in report["errors"])
+
+
+def test_an_order_whose_rows_a_blank_line_at_the_cut_parts_is_read_whole(tmp_path):
+    # One read merges an order's rows across a blank line (not a record); the cut, which compares
+    # the lines beside it, falls at that line. Each half alone fails no rule and is not kept (the
+    # first row has no address, the second is Shipped); the order whole, Pending as its first row
+    # says, has the second row's address (AMZ-PEND-002).
+    from order_guard.files.parts import cut
+
+    header = [*ALL_ORDERS_HEADER, "ship-address-1"]
+
+    def row(order: str, status: str, address: str = "") -> list[str]:
+        cells = {"amazon-order-id": order, "order-status": status, "fulfillment-channel": "Merchant",
+                 "purchase-date": "2026-11-20T10:00:00+00:00", "last-updated-date": "2026-11-20T10:00:00+00:00",
+                 "sku": "SKU-1", "quantity": "1", "item-price": "9.50", "ship-address-1": address}
+        return [cells.get(column, "") for column in header]
+
+    count = 400  # lines of one length: the cut's search starts at the line after the middle one
+    rows = [row(f"405-0000003-{number:07d}", "Shipped") for number in range(count)]
+    rows[count // 2 + 1] = row("405-0000003-9999999", "Pending")
+    rows[count // 2 + 3] = row("405-0000003-9999999", "Shipped", "1 Via Roma")
+    width = max(len("\t".join(cells)) for cells in rows) + 2
+    for cells in rows:
+        cells[header.index("product-name")] = " " * (width - 2 - len("\t".join(cells)))
+    rows[count // 2 + 2] = [" " * (width - 2)]  # a blank line, as long as the rest
+    path = write_tsv(tmp_path / "all-orders.txt", header, rows)
+    data_start = path.read_bytes().index(b"\n") + 1
+    second = cut(path, 1, 0, 2).parts[1].start
+
+    assert second == data_start + width * (count // 2 + 2)  # at the blank line, between the order's rows
+    assert _same_as_one_process([path], 2) is None
+    assert [finding["rule_id"] for finding in _report([path], 2)["findings"]] == ["AMZ-PEND-002"]

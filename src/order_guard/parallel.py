@@ -121,7 +121,16 @@ def _stream_part(number: int) -> _PartOutcome:
 
 
 def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:
-    """Whether an order a part kept (findings, aggregate shares) also appears in another part."""
+    """Whether an order a part kept (findings, aggregate shares) also appears in another part, or
+    an order's rows run on across a cut: the last order read before it is the first after it
+    (a blank or unreadable line at the cut is not a record, and one read merges the rows on either
+    side of it into one order, which parts would check in two halves)."""
+    last = None  # the hash of the last order id read before this part
+    for outcome in outcomes:
+        if outcome.keys:
+            if outcome.keys[0] == last:
+                return True
+            last = outcome.keys[-1]
     for number, outcome in enumerate(outcomes):
         kept = set(map(hash, outcome.versions))
         if kept and any(not kept.isdisjoint(other.keys) for index, other in enumerate(outcomes) if index != number):
