@@ -168,3 +168,39 @@ def test_a_big_json_document_s_early_digest_is_stopped_and_the_read_digests_it(t
 
     assert [aside._path for aside in stopped][:1] == [path]  # the one started when it was detected
     assert [dataset.sha256 for dataset in seen] == [hashlib.sha256(path.read_bytes()).hexdigest()]
+
+
+@pytest.mark.parametrize("engine", ["streaming", "duckdb"])
+def test_a_big_report_appended_to_after_its_digest_began_is_not_clean(tmp_path, monkeypatch, engine):
+    # The digest's process reads the file from its detection on; a writer appending in between
+    # would leave a digest of other bytes than the engine checked. The run must say so.
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    from tests.conftest import write_tsv
+    from tests.test_formats import ALL_ORDERS_HEADER
+
+    import order_guard.files.opening as opening
+    from order_guard.canonical import parse_datetime
+    from order_guard.checking import CheckRequest, run_check
+    from order_guard.datasets import DatasetRequest
+
+    monkeypatch.setattr(opening, "DIGEST_ASIDE", 1 << 20)
+    monkeypatch.setattr(opening, "_cores", lambda: 2)
+    row = {"amazon-order-id": "405-0000004-0000001", "order-status": "Shipped", "quantity": "1",
+           "purchase-date": "2026-11-20T10:00:00+00:00", "item-price": "9.50"}
+    rows = [[row.get(column, "") if column != "amazon-order-id" else f"405-0000004-{n:07d}"
+             for column in ALL_ORDERS_HEADER] for n in range(20_000)]
+    path = write_tsv(tmp_path / "all-orders.txt", ALL_ORDERS_HEADER, rows)
+    assert path.stat().st_size > 1 << 20
+    real_init = opening.DigestAside.__init__
+
+    def begin_then_append(self, begun):
+        real_init(self, begun)
+        with open(begun, "a", encoding="utf-8") as out:
+            out.write("\t".join(rows[0]).replace("0000000", "9999999") + "\r\n")
+
+    monkeypatch.setattr(opening.DigestAside, "__init__", begin_then_append)
+    report, _ = run_check(CheckRequest(datasets=[DatasetRequest(str(path))], engine=engine,
+                                       as_of=parse_datetime("2026-11-26T12:00:00Z")))
+
+    assert report.summary["complete"] is False

@@ -84,6 +84,15 @@ class _HashingReader(io.RawIOBase):
         super().close()
 
 
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file's content changed: its inode, size and modification time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def _cores() -> int:
     """The cores this process may run on."""
     try:
@@ -103,6 +112,7 @@ class DigestAside:
         import subprocess  # here: only a big file's read needs it
 
         self._path = path
+        self._when_begun = _identity(path)  # before the child reads a byte
         self._digest: str | None = None
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
@@ -130,8 +140,12 @@ class DigestAside:
         return cls(path) if cls.worth_it(info) else None
 
     def hexdigest(self) -> str:
+        """The digest; raises ``OSError`` where the file is not the one it was begun on (changed,
+        replaced or gone since): the digest may then be of other bytes than a reader read."""
         if self._digest is None:
             self._digest = self._from_child() or self._here()
+        if _identity(self._path) != self._when_begun:
+            raise OSError(f"{self._path} changed while its digest was computed")
         return self._digest
 
     def _from_child(self) -> str | None:
