@@ -56,10 +56,13 @@ def test_a_run_hands_the_garbage_collector_back_as_it_found_it(args, capsys):
 
 
 def test_the_program_s_own_run_leaves_its_objects_frozen_for_the_exit(monkeypatch, capsys):
-    """main() without argv is the process's command line: the process ends with it."""
+    """The program's run (``cli.run``) ends the process next; main() without argv, a caller's
+    program on the process's command line, gets the collector back as it found it."""
     monkeypatch.setattr("sys.argv", ["order-guard", "check", str(EXAMPLES), "--as-of", AS_OF, "-q"])
+    assert cli.main() == 1
+    assert gc.isenabled() and not gc.get_freeze_count()
     try:
-        cli.main()
+        assert cli._run(None, program=True) == 1
         assert gc.isenabled() and gc.get_freeze_count()
     finally:
         gc.unfreeze()

@@ -26,38 +26,45 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
+def run() -> None:
+    """The ``order-guard`` program (its console script, ``python -m order_guard``): :func:`main` on
+    the process's command line, then the process ends with its exit code."""
+    code = _run(None, program=True)
+    _end_the_program(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``order-guard ARGV...`` (``sys.argv[1:]`` when None: the process's own command line)."""
+    """Run ``order-guard ARGV...`` (``sys.argv[1:]`` when None: the process's command line) and
+    return its exit code; a caller's program goes on after it."""
+    return _run(argv, program=False)
+
+
+def _run(argv: Sequence[str] | None, program: bool) -> int:
     # A run starts by building thousands of objects that live as long as it does (modules,
     # parsers, plugins, rules): the garbage collector finds nothing among them, yet walks them
     # again and again while records are read, and once more as the process exits. So it waits
-    # until the command is imported and then no longer sees what exists (gc.freeze). A library
-    # call (with ``argv``) gets it all handed back when the run ends; the program's own run
-    # ends with the process, whose last collection has then nothing to walk (~6 ms of a gate).
+    # until the command is imported and then no longer sees what exists (gc.freeze). A caller
+    # of main gets it all handed back when the run ends; the program's own run ends with the
+    # process, whose last collection has then nothing to walk (~6 ms of a gate).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        code = _main(argv, collecting)
+        return _main(argv, collecting)
     finally:
-        if argv is not None:
+        if not program:
             gc.unfreeze()
         if collecting:
             gc.enable()
-    if argv is None:
-        _end_the_program(code)
-    return code
 
 
 def _end_the_program(code: int) -> None:
-    """Where this run is the program's (its script's ``sys.exit(main())`` would end the process
-    next), end the process now with ``code``. The interpreter's own ending frees every module,
-    function and class one by one (~3 ms of a 60 ms gate), memory the system takes back at once.
-    It returns, and the interpreter ends the usual way, wherever that ending has more to do:
-    another caller of ``main``, a callback registered with atexit (coverage, logging, a
-    plugin's), another thread, an interactive prompt to follow (``-i``), development mode's
-    warnings, or standard output or error that cannot be flushed (the usual ending reports it)."""
-    if getattr(sys.modules.get("__main__"), "main", None) is not main:
-        return
+    """End the program's process now with ``code`` (:func:`run`: nothing of the program follows).
+    The interpreter's own ending frees every module, function and class one by one (~3 ms of a
+    60 ms gate), memory the system takes back at once. It returns, and the interpreter ends the
+    usual way, wherever that ending has more to do: a callback registered with atexit (coverage,
+    logging, a plugin's), another thread, an interactive prompt to follow (``-i``), development
+    mode's warnings, or standard output or error that cannot be flushed (the usual ending reports it)."""
     if sys.flags.inspect or os.environ.get("PYTHONINSPECT") or sys.flags.dev_mode:
         return
     callbacks = getattr(atexit, "_ncallbacks", None)
@@ -129,4 +136,4 @@ def _main(argv: Sequence[str] | None, collecting: bool) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
