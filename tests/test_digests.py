@@ -204,3 +204,44 @@ def test_a_big_report_appended_to_after_its_digest_began_is_not_clean(tmp_path, 
                                        as_of=parse_datetime("2026-11-26T12:00:00Z")))
 
     assert report.summary["complete"] is False
+
+
+def test_a_directory_of_big_reports_runs_no_more_digest_processes_than_spare_cores(tmp_path, monkeypatch):
+    import subprocess
+
+    from tests.conftest import write_tsv
+    from tests.test_formats import ALL_ORDERS_HEADER
+
+    import order_guard.files.opening as opening
+    from order_guard.canonical import parse_datetime
+    from order_guard.checking import CheckRequest, run_check
+    from order_guard.datasets import DatasetRequest
+
+    monkeypatch.setattr(opening, "DIGEST_ASIDE", 1 << 20)
+    monkeypatch.setattr(opening, "_cores", lambda: 2)  # one core beside this process's
+    monkeypatch.setattr(opening.DigestAside, "_started", [])
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for number in range(3):
+        write_tsv(folder / f"all-orders-{number}.txt", ALL_ORDERS_HEADER,
+                  [[f"405-000000{number}-{n:07d}" if column == "amazon-order-id" else
+                    {"order-status": "Shipped", "quantity": "1", "item-price": "9.50"}.get(column, "")
+                    for column in ALL_ORDERS_HEADER] for n in range(20_000)])
+        assert (folder / f"all-orders-{number}.txt").stat().st_size > 1 << 20
+    processes: list = []
+    most = [0]
+    real = subprocess.Popen
+
+    def counted(*args, **kwargs):
+        most[0] = max(most[0], 1 + sum(1 for process in processes if process.poll() is None))
+        processes.append(real(*args, **kwargs))
+        return processes[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", counted)
+    seen: list = []
+    run_check(CheckRequest(datasets=[DatasetRequest(str(folder))], as_of=parse_datetime("2026-11-26T12:00:00Z"),
+                           on_dataset=seen.append))
+
+    assert most[0] == 1 and len(processes) == 3  # the first at detection, the others as they are read
+    assert {dataset.sha256 for dataset in seen} == {hashlib.sha256(path.read_bytes()).hexdigest()
+                                                    for path in folder.iterdir()}

@@ -101,6 +101,8 @@ def _open_file(path: Path, request: DatasetRequest, registry: Registry, digest: 
         while first_line and not first_line.strip("\ufeff \t\r\n"):  # blank lines before the content
             first_line = opened.text.readline(LINE_SAMPLE)
         if first_line.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or _json_suffix(path):
+            if digest is not None:
+                digest.close()  # a JSON document's reading digests it (a big one: by a process of its own)
             return _open_json(path, opened, first_line, request, registry, stamp)
         if not first_line.endswith(("\n", "\r")):
             first_line += opened.text.readline()  # the rest of a long header

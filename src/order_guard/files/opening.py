@@ -104,9 +104,12 @@ def _cores() -> int:
 class DigestAside:
     """The SHA-256 of a file, computed by a child process (this interpreter, without site
     packages) that reads it while this process does other work. A digest of the file as it is
-    then: a file that changes while it is read is caught by comparing its size, time and inode
-    before and after (``file_source._changed``), as for the parts of ``--jobs``. Where the
-    child cannot give it, the file is digested here after all."""
+    then: it is refused where the file's inode, size or modification time changed since it was
+    begun (a reader's bytes may be other ones). Where the child cannot give it, the file is
+    digested here after all."""
+
+    #: Those started at detection (:meth:`for_file`), to count the ones still running.
+    _started: list[DigestAside] = []
 
     def __init__(self, path: Path):
         import subprocess  # here: only a big file's read needs it
@@ -131,13 +134,25 @@ class DigestAside:
 
     @classmethod
     def for_file(cls, path: Path) -> DigestAside | None:
-        """One started now for ``path``, if :meth:`worth_it`: a run starts it when it detects the
-        file, so the digest is computed while the run reads the other files and compiles."""
+        """One started now for ``path``, if :meth:`worth_it` and fewer are still running than the
+        cores beside this process's (a directory of big files does not start one each at once:
+        the others start when their file is read): a run starts it when it detects the file, so
+        the digest is computed while the run reads the other files and compiles."""
         try:
             info = os.stat(path)
         except OSError:
             return None
-        return cls(path) if cls.worth_it(info) else None
+        if not cls.worth_it(info):
+            return None
+        cls._started = [aside for aside in cls._started if aside.running()]
+        if len(cls._started) >= max(1, _cores() - 1):
+            return None
+        aside = cls(path)
+        cls._started.append(aside)
+        return aside
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def hexdigest(self) -> str:
         """The digest; raises ``OSError`` where the file is not the one it was begun on (changed,
