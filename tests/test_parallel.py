@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
 from pathlib import Path
 
@@ -225,3 +226,45 @@ def test_an_order_whose_rows_a_blank_line_at_the_cut_parts_is_read_whole(tmp_pat
     assert second == data_start + width * (count // 2 + 2)  # at the blank line, between the order's rows
     assert _same_as_one_process([path], 2) is None
     assert [finding["rule_id"] for finding in _report([path], 2)["findings"]] == ["AMZ-PEND-002"]
+
+
+def test_a_part_s_process_that_dies_streams_the_file_whole(tmp_path, monkeypatch):
+    import order_guard.parallel as parallel
+
+    paths = _inputs(tmp_path, _orders(seed=23, count=600), seed=23)
+    real = parallel._stream_part
+
+    def dies(number):
+        if number == 1:
+            os._exit(9)  # as the out-of-memory killer would end it
+        return real(number)
+
+    monkeypatch.setattr(parallel, "_stream_part", dies)
+
+    assert _same_as_one_process(paths, 2) is None
+
+
+def test_an_error_in_a_part_is_the_run_s(tmp_path, monkeypatch):
+    import order_guard.parallel as parallel
+
+    paths = _inputs(tmp_path, _orders(seed=29, count=600), seed=29)
+
+    def fails(number):
+        raise ValueError(f"part {number} cannot go on")
+
+    monkeypatch.setattr(parallel, "_stream_part", fails)
+
+    with pytest.raises(ValueError, match="part 0 cannot go on"):
+        _report(paths, 2)
+
+
+def test_a_two_process_run_says_nothing_more_on_standard_error(tmp_path):
+    import subprocess
+    import sys
+
+    paths = _inputs(tmp_path, _orders(seed=31, count=600), seed=31)
+    command = [sys.executable, "-m", "order_guard", "check", *map(str, paths), "--as-of", AS_OF, "-q", "--jobs", "2"]
+    for _ in range(5):  # the processes of a pool that replaced its workers were stopped noisily, most runs
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "ORDER_GUARD_CACHE_DIR": str(tmp_path / "cache")})
+        assert (done.returncode, done.stderr) == (3, "")  # (bad cells in these orders: incomplete)

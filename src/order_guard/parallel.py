@@ -71,20 +71,28 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     for part in parts:
         part.wanted_fields, part.seen_keys = dataset.wanted_fields, array("q")
     _WORK = (engine, parts, feeds, snapshots, relevance)
+    processes: list[tuple[Any, Any]] = []
     try:
-        # One part per process: a worker that took a second part would start it with the first
-        # part's snapshots and look-ups (a loaded machine made that happen; the parts then seemed
-        # to share orders and the run fell back to one process).
-        with multiprocessing.get_context("fork").Pool(len(parts), initializer=_quiet_signals,
-                                                      maxtasksperchild=1) as pool:
-            # The workers are forked by now: the digest is computed in a thread beside them (or, for a
-            # big file, waited for there from the process computing it since the file was detected).
-            with ThreadPoolExecutor(1) as hasher:
-                hashing = hasher.submit(digest)
-                outcomes = pool.map(_stream_part, range(len(parts)), chunksize=1)
+        # One process per part, each forked with the run as it stands (a pool's worker that took a
+        # second part would start it with the first part's snapshots; a pool also forks workers
+        # to replace those done, which its ending then stops with SIGTERM, noisily).
+        context = multiprocessing.get_context("fork")
+        for number in range(len(parts)):
+            processes.append(_start_part(context, number))
+        # The parts are forked by now: the digest is computed in a thread beside them (or, for a
+        # big file, waited for there from the process computing it since the file was detected).
+        with ThreadPoolExecutor(1) as hasher:
+            hashing = hasher.submit(digest)
+            outcomes = [_outcome(process, receiving) for process, receiving in processes]
     finally:
         _WORK = None
-    if any(outcome.last_line is None for outcome in outcomes[:-1]) or _an_order_spans_parts(outcomes):
+        for process, receiving in processes:
+            receiving.close()
+            if process.is_alive():  # stopped early (an error, Ctrl-C, SIGTERM): the part is not wanted
+                process.terminate()
+            process.join()
+    if any(outcome is None for outcome in outcomes) or \
+            any(outcome.last_line is None for outcome in outcomes[:-1]) or _an_order_spans_parts(outcomes):
         return False
     _merge(engine, dataset, outcomes, snapshots, result)
     try:
@@ -95,10 +103,57 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     return True
 
 
-def _quiet_signals() -> None:
-    """A part's process dies quietly when the run stops it; Ctrl-C is the parent's to handle."""
+def _start_part(context: Any, number: int) -> tuple[Any, Any]:
+    """A process streaming part ``number``, and the end of the pipe its outcome comes back on.
+    SIGTERM and SIGINT wait while it is forked: it is stopped quietly, never by the run's handler."""
+    receiving, sending = context.Pipe(duplex=False)
+    quiet = {signal.SIGTERM, signal.SIGINT}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, quiet)
+    try:
+        process = context.Process(target=_part_process, args=(number, sending, blocked), daemon=True,
+                                  name=f"order-guard part {number + 1}")
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    sending.close()
+    return process, receiving
+
+
+def _part_process(number: int, sending: Any, mask: set) -> None:
+    """A part's process: it dies quietly when the run stops it (Ctrl-C is the run's to handle),
+    and sends back its outcome, or the exception that stopped it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        outcome: Any = _stream_part(number)
+    except BaseException as err:  # the run raises it as one process would have
+        outcome = _Failed(err)
+    try:
+        sending.send(outcome)
+    except Exception as err:  # an exception that cannot be sent as it is: its words are
+        sending.send(_Failed(RuntimeError(f"{type(getattr(outcome, 'error', err)).__name__}: "
+                                          f"{getattr(outcome, 'error', err)}")))
+    sending.close()
+
+
+class _Failed:
+    """What a part's process sends back when its streaming raised."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _outcome(process: Any, receiving: Any) -> _PartOutcome | None:
+    """The part's outcome; None where its process died without a word (killed, out of memory):
+    the file is then streamed in one process."""
+    try:
+        outcome = receiving.recv()
+    except EOFError:
+        return None
+    if isinstance(outcome, _Failed):
+        raise outcome.error
+    return outcome
 
 
 def _stream_part(number: int) -> _PartOutcome:
