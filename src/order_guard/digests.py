@@ -9,6 +9,7 @@ OpenSSL's speed (260 MB/s here), so data of :data:`BIG` bytes or more goes to Op
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 #: From this many bytes OpenSSL's speed repays loading it.
@@ -34,3 +35,12 @@ def sha256(data: bytes = b"", size: int = 0) -> Any:
     import hashlib
 
     return hashlib.sha256(data)
+
+
+def of_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a whole file, read a megabyte at a time."""
+    with open(path, "rb") as stream:
+        digest = sha256(size=os.fstat(stream.fileno()).st_size)
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

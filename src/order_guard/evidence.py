@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from order_guard import __version__
+from order_guard.digests import of_file
 from order_guard.errors import UsageError
 from order_guard.registry import Registry
 from order_guard.report import RenderOptions, Report
@@ -44,14 +45,6 @@ class RunRecord:
     plugins: list[str] = field(default_factory=list)
     waivers: Path | None = None
     baseline: Path | None = None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_bundle(directory: Path, report: Report, packs: list[Pack], registry: Registry, run: RunRecord) -> None:
@@ -117,7 +110,7 @@ def _copy(source: Path | None, staging: Path, name: str) -> dict[str, Any] | Non
     if source is None:
         return None
     shutil.copyfile(source, staging / name)
-    return {"source": scrub(str(source)), "file": name, "sha256": sha256_of(staging / name)}
+    return {"source": scrub(str(source)), "file": name, "sha256": of_file(staging / name)}
 
 
 _COPY = {"type": "object", "required": ["file", "sha256", "source"],
@@ -175,7 +168,7 @@ def altered_copies(directory: Path, manifest: dict[str, Any]) -> list[str]:
         path = directory / copy["file"]
         if not path.is_file():
             problems.append(f"{copy['file']} is missing from the bundle")
-        elif sha256_of(path) != copy["sha256"]:
+        elif of_file(path) != copy["sha256"]:
             problems.append(f"{copy['file']} was changed after the run (SHA-256 differs)")
     return problems
 

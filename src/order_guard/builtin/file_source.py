@@ -24,6 +24,7 @@ from order_guard.builtin import json_documents
 from order_guard.canonical import KEY_FIELD
 from order_guard.datasets import Dataset, DatasetRequest, flat_records, json_records
 from order_guard.detection import detect_flat_format, detect_json_format
+from order_guard.digests import of_file
 from order_guard.errors import OrderGuardError, SourceError, UnreadableRecord
 from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
@@ -245,7 +246,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
     def parts(count: int) -> tuple[Callable[[], str], list[Dataset]] | None:
         from order_guard.files.parts import cut as cut_file  # here: only --jobs cuts a file
-        from order_guard.files.parts import cuttable, sha256_of
+        from order_guard.files.parts import cuttable
 
         chosen = encoding or opened.encoding
         key = next((header.names.index(alias) for alias in fmt.columns.get(KEY_FIELD[fmt.kind], ())
@@ -271,7 +272,7 @@ def _open_flat(path: Path, opened: OpenedFile, first_line: str, request: Dataset
 
             return read_part
 
-        return digest.hexdigest if digest is not None else partial(sha256_of, path), [
+        return digest.hexdigest if digest is not None else partial(of_file, path), [
             Dataset(location=str(path), kind=fmt.kind, format=fmt.name, read_records=reader_of(part))
             for part in cut.parts]
 

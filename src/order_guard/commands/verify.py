@@ -15,8 +15,9 @@ from pathlib import Path
 from order_guard.canonical import parse_datetime
 from order_guard.checking import CheckRequest, load_registry, run_check
 from order_guard.datasets import DatasetRequest
+from order_guard.digests import of_file
 from order_guard.errors import ExitCode
-from order_guard.evidence import REPORT, altered_copies, comparable, read_manifest, sha256_of
+from order_guard.evidence import REPORT, altered_copies, comparable, read_manifest
 from order_guard.manager import split_plugin_flags
 
 
@@ -69,7 +70,7 @@ def _input_problems(manifest: dict) -> list[str]:
             continue  # not a file (an API, a database): re-read as it is now
         elif not Path(location).is_file():
             problems.append(f"input {location} is no longer there")
-        elif sha256_of(Path(location)) != entry["sha256"]:
+        elif of_file(Path(location)) != entry["sha256"]:
             problems.append(f"input {location} changed since the run (SHA-256 differs)")
     return problems
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from order_guard.digests import BIG, sha256
+from order_guard.digests import BIG, of_file, sha256
 from order_guard.errors import SourceError
 from order_guard.files.flat import BytesSeen
 
@@ -172,11 +172,7 @@ class DigestAside:
         return digest if done and len(digest) == 64 else None  # a child killed or failed
 
     def _here(self) -> str:
-        whole = sha256(size=BIG)
-        with open(self._path, "rb") as stream:
-            while block := stream.read(1 << 20):
-                whole.update(block)
-        return whole.hexdigest()
+        return of_file(self._path)
 
     def close(self) -> None:
         """Stop the child if it still runs (the digest was not wanted after all)."""

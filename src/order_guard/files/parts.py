@@ -12,7 +12,6 @@ two-process run.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,16 +67,6 @@ def cut(path: Path, header_lines: int, key_column: int, count: int) -> Cut | Non
     parts = [Part(start, end, header_lines if start == data_start else 0)
              for start, end in zip(starts, ends, strict=True)]
     return Cut(header, parts)
-
-
-def sha256_of(path: Path) -> str:
-    """The file's SHA-256. Separate from cutting, so that it can run while the parts are read
-    (hashing releases the GIL): done before them, it was a fifth of a two-process run."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while block := stream.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _after_order(stream, key_column: int) -> int | None:
