@@ -105,11 +105,16 @@ def test_on_one_core_a_big_file_is_digested_as_it_is_read(tmp_path, monkeypatch)
     assert _digest_of_a_whole_read(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "python-that-fails"])
 def test_where_the_digest_process_fails_the_file_is_digested_here(tmp_path, monkeypatch, executable):
     import sys
 
     path = _big_file(tmp_path, monkeypatch)
+    if executable == "python-that-fails":  # an interpreter by its name that ends at once, saying nothing
+        failing = tmp_path / "python3"
+        failing.write_text("#!/bin/sh\nexit 1\n")
+        failing.chmod(0o755)
+        executable = str(failing)
     monkeypatch.setattr(sys, "executable", executable)
     opened = open_data_file(path)
     try:
@@ -204,6 +209,7 @@ def test_a_big_report_appended_to_after_its_digest_began_is_not_clean(tmp_path, 
                                        as_of=parse_datetime("2026-11-26T12:00:00Z")))
 
     assert report.summary["complete"] is False
+    assert "the file changed while it was" in str(report.data)  # read (streaming), checked (DuckDB)
 
 
 def test_a_directory_of_big_reports_runs_no_more_digest_processes_than_spare_cores(tmp_path, monkeypatch):
@@ -245,3 +251,15 @@ def test_a_directory_of_big_reports_runs_no_more_digest_processes_than_spare_cor
     assert most[0] == 1 and len(processes) == 3  # the first at detection, the others as they are read
     assert {dataset.sha256 for dataset in seen} == {hashlib.sha256(path.read_bytes()).hexdigest()
                                                     for path in folder.iterdir()}
+
+
+@pytest.mark.parametrize("executable", ["/usr/bin/uwsgi", ""])
+def test_no_digest_process_where_the_executable_is_no_python(tmp_path, monkeypatch, executable):
+    # An embedding host's executable (uWSGI's) is the host program, not an interpreter to give code.
+    import sys
+
+    path = _big_file(tmp_path, monkeypatch)
+    monkeypatch.setattr(sys, "executable", executable)
+    _no_process(monkeypatch)
+
+    assert _digest_of_a_whole_read(path) == hashlib.sha256(path.read_bytes()).hexdigest()

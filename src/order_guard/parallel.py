@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, ReadError
+from order_guard.files.opening import FileChanged
 
 if TYPE_CHECKING:
     from order_guard.engine import Engine, RunResult, _Snapshots
@@ -97,6 +98,8 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
     _merge(engine, dataset, outcomes, snapshots, result)
     try:
         dataset.sha256 = hashing.result()
+    except FileChanged as err:
+        dataset.error(str(err))
     except OSError as err:  # as a whole-file read says it: the run cannot vouch for the file
         dataset.error(f"cannot read to the end: {err}")
     dataset.details["processes"] = f"{len(parts)} processes"
@@ -131,9 +134,9 @@ def _part_process(number: int, sending: Any, mask: set) -> None:
         outcome = _Failed(err)
     try:
         sending.send(outcome)
-    except Exception as err:  # an exception that cannot be sent as it is: its words are
-        sending.send(_Failed(RuntimeError(f"{type(getattr(outcome, 'error', err)).__name__}: "
-                                          f"{getattr(outcome, 'error', err)}")))
+    except Exception as err:  # what cannot be sent as it is (an exception of a plugin's): its words are
+        problem = outcome.error if isinstance(outcome, _Failed) else err
+        sending.send(_Failed(RuntimeError(f"{type(problem).__name__}: {problem}")))
     sending.close()
 
 

@@ -30,6 +30,7 @@ from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
 from order_guard.files.opening import (
     DigestAside,
+    FileChanged,
     OpenedFile,
     first_undecodable,
     legacy_encoding,
@@ -202,6 +203,9 @@ def _note_change(dataset: Dataset, path: Path, stamp: os.stat_result | None, ope
     a report cut between two rows reads like a complete one."""
     try:
         dataset.sha256 = opened.sha256()
+    except FileChanged as err:
+        dataset.error(str(err))
+        return
     except OSError as err:
         if not dataset.errors:
             dataset.error(f"cannot read to the end: {err}")

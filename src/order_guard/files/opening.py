@@ -52,7 +52,7 @@ class _HashingReader(io.RawIOBase):
             size = info.st_size if stat.S_ISREG(info.st_mode) else BIG
         except (OSError, AttributeError, ValueError):
             info, size = None, BIG
-        self.sha256 = sha256(size=size)
+        self.sha256 = sha256(size=size) if aside is None else None  # (one given: no hashing here)
         self.size = 0
         self._aside = aside
         self._owns_aside = False  # one it started is stopped when the file is closed
@@ -77,12 +77,17 @@ class _HashingReader(io.RawIOBase):
             return self.sha256.hexdigest()
         return self._aside.hexdigest()
 
+
     def close(self) -> None:
         if self._owns_aside:
             self._aside.close()
         self._raw.close()
         super().close()
 
+
+class FileChanged(OSError):
+    """The file is not the one its digest was begun on: changed, replaced or gone since, so the
+    digest may be of other bytes than a reader read."""
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
     """What tells a file's content changed: its inode, size and modification time."""
@@ -91,6 +96,12 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _an_interpreter() -> bool:
+    """Whether ``sys.executable`` runs Python code given to it."""
+    name = os.path.basename(sys.executable or "").lower()
+    return name.startswith(("python", "pypy")) and not getattr(sys, "frozen", False)
 
 
 def _cores() -> int:
@@ -127,10 +138,10 @@ class DigestAside:
     @staticmethod
     def worth_it(info: os.stat_result) -> bool:
         """Whether a file of this ``stat`` is digested by a second process: a big regular file, on
-        a machine that gives this process another core (and an interpreter to run: a frozen
-        program's executable is the program itself)."""
-        return stat.S_ISREG(info.st_mode) and info.st_size >= DIGEST_ASIDE and bool(sys.executable) \
-            and not getattr(sys, "frozen", False) and _cores() > 1
+        a machine that gives this process another core, with a Python interpreter to run (a frozen
+        program's or an embedding host's executable, uWSGI's say, is the program itself)."""
+        return stat.S_ISREG(info.st_mode) and info.st_size >= DIGEST_ASIDE and _an_interpreter() \
+            and _cores() > 1
 
     @classmethod
     def for_file(cls, path: Path) -> DigestAside | None:
@@ -160,7 +171,8 @@ class DigestAside:
         if self._digest is None:
             self._digest = self._from_child() or self._here()
         if _identity(self._path) != self._when_begun:
-            raise OSError(f"{self._path} changed while its digest was computed")
+            raise FileChanged("the file changed while it was read (its digest was begun on the file as it was "
+                              "before): check it again once it is written completely")
         return self._digest
 
     def _from_child(self) -> str | None:
