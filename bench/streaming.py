@@ -5,7 +5,7 @@
     python bench/streaming.py --sizes 10000 100000 --repeat 3
 
 For each size it generates (once, cached in --data) an All Orders report, an Unshipped Orders
-report and a shipping-confirmation file, then times, as the median of --repeat runs:
+report and a shipping-confirmation file, then times, in --repeat rounds of one run of each:
 
 * floor      - a bare ``csv.reader`` pass over the All Orders file (parsing only)
 * dictreader - a careful hand-written ``csv.DictReader`` loop doing the same Pending checks
@@ -14,7 +14,9 @@ report and a shipping-confirmation file, then times, as the median of --repeat r
   same with ``--jobs`` processes (2 by default)
 
 and, in a child process each, order-guard's peak memory. It prints the ratios against the
-targets of issue 6; absolute times on a shared machine mean little.
+targets of issue 6; absolute times on a shared machine mean little. A ratio is the median of the
+rounds' own ratios: each round runs every contender once, one after another, so a burst of other
+work on the machine falls on one round, not on every run of one contender.
 """
 
 from __future__ import annotations
@@ -121,13 +123,22 @@ def order_guard(paths: dict[str, Path], jobs: int = 1) -> dict:
     return report.summary
 
 
-def timed(function, *args, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def rounds(contenders: dict[str, tuple], repeat: int) -> tuple[dict[str, list[float]], dict[str, list]]:
+    """``name -> its seconds in each round`` and ``name -> its result in each round``, the
+    contenders (``name -> (function, *args)``) run once each per round, in turn."""
+    seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    results: dict[str, list] = {name: [] for name in contenders}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = function(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for name, (function, *args) in contenders.items():
+            start = time.perf_counter()
+            results[name].append(function(*args))
+            seconds[name].append(time.perf_counter() - start)
+    return seconds, results
+
+
+def paired(numerator: list[float], denominator: list[float]) -> float:
+    """The median of the rounds' ratios."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
 def peak_memory_mb(paths: dict[str, Path]) -> float:
@@ -178,35 +189,45 @@ def main() -> None:
     print(f"# streaming benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores\n")
     curve = []
+    order_guard(paths_for(min(sizes), args.data))  # not timed: imports and the caches a first run fills
     for size in sizes:
         repeat = 1 if size >= 10_000_000 else args.repeat
         paths = paths_for(size, args.data)
-        t_floor, rows = timed(floor, paths, repeat=repeat)
-        t_dict, _ = timed(dictreader, paths, repeat=repeat)
-        t_og, summary = timed(order_guard, paths, repeat=repeat)
-        t_jobs, parallel_summary = timed(order_guard, paths, args.jobs, repeat=repeat)
-        if parallel_summary != summary:
-            raise SystemExit(f"--jobs {args.jobs} found differently: {parallel_summary} vs {summary}")
-        per_row_schema = jsonschema_rows(paths, min(size, 20_000))
-        t_schema = per_row_schema * (rows - 1)
+        schema_rows = min(size, 20_000)
+        seconds, results = rounds({"floor": (floor, paths), "dictreader": (dictreader, paths),
+                                   "order-guard": (order_guard, paths), "jobs": (order_guard, paths, args.jobs),
+                                   "jsonschema": (jsonschema_rows, paths, schema_rows)}, repeat)
+        rows, summary = results["floor"][-1], results["order-guard"][-1]
+        for parallel_summary in results["jobs"]:
+            if parallel_summary != summary:
+                raise SystemExit(f"--jobs {args.jobs} found differently: {parallel_summary} vs {summary}")
+        # jsonschema_rows times itself, a row's seconds on its first rows: as for the whole file
+        seconds["jsonschema"] = [per_row * (rows - 1) for per_row in results["jsonschema"]]
+        per_row_schema = statistics.median(results["jsonschema"])
+        t_floor, t_dict, t_og, t_jobs = (statistics.median(seconds[name]) for name in
+                                         ("floor", "dictreader", "order-guard", "jobs"))
         memory = peak_memory_mb(paths)
         curve.append((size, t_og, t_jobs, memory))
         print(f"## {size:,} orders ({paths['orders'].stat().st_size / 1e6:.0f} MB; "
-              f"{summary['records_read']:,} records read, {summary['findings']:,} findings; median of {repeat})\n")
+              f"{summary['records_read']:,} records read, {summary['findings']:,} findings; {repeat} rounds)\n")
         print(f"  rows/s: floor {rows / t_floor:,.0f}; dictreader {rows / t_dict:,.0f}; "
               f"order-guard {rows / t_og:,.0f}; --jobs {args.jobs} {rows / t_jobs:,.0f}; "
               f"jsonschema {1 / per_row_schema:,.0f}")
         at = judged_at(size, sizes)
+        by_floor, by_dict = paired(seconds["order-guard"], seconds["floor"]), paired(seconds["order-guard"],
+                                                                                   seconds["dictreader"])
+        schema_by, speedup = paired(seconds["jsonschema"], seconds["order-guard"]), paired(seconds["order-guard"],
+                                                                                           seconds["jobs"])
         machine = machine_speedup(args.jobs)
         print(f"  order-guard / floor       "
-              f"{verdict(t_og / t_floor, '<= 2.0', t_og / t_floor <= 2.0, at('streaming / csv.reader floor'))}")
+              f"{verdict(by_floor, '<= 2.0', by_floor <= 2.0, at('streaming / csv.reader floor'))}")
         print(f"  order-guard / dictreader  "
-              f"{verdict(t_og / t_dict, '< 1.0', t_og < t_dict, at('streaming / DictReader loop'))}")
+              f"{verdict(by_dict, '< 1.0', by_dict < 1.0, at('streaming / DictReader loop'))}")
         print(f"  jsonschema / order-guard  "
-              f"{verdict(t_schema / t_og, '>= 20', t_schema / t_og >= 20, at('jsonschema / streaming'))}")
+              f"{verdict(schema_by, '>= 20', schema_by >= 20, at('jsonschema / streaming'))}")
         jobs_what = at(f"--jobs {args.jobs} speed-up (the machine's own now: {machine:.2f})")
         print(f"  --jobs {args.jobs} speed-up         "
-              f"{verdict(t_og / t_jobs, '>= 1.6', t_og / t_jobs >= 1.6, jobs_what)}"
+              f"{verdict(speedup, '>= 1.6', speedup >= 1.6, jobs_what)}"
               f"  (the machine's own {args.jobs}-process speed-up now: {machine:.2f})")
         print(f"  peak memory (MB)          {verdict(memory, '<= 60', memory <= 60, at('streaming peak MB'))}\n")
     print("## scaling (streaming engine)\n")
