@@ -1,11 +1,11 @@
 """Bulk engine benchmark: ``--engine duckdb`` against a hand-written DuckDB query of the same checks.
 
-    python bench/duckdb_engine.py                       # 10k, 100k and 1M orders, medians of 3
+    python bench/duckdb_engine.py                       # 10k, 100k and 1M orders, 3 rounds
     python bench/duckdb_engine.py --big                 # and 10M orders (about 2.2 GB; slow)
     python bench/duckdb_engine.py --sizes 100000 --repeat 5
 
 For each size it generates (once, cached in --data) the All Orders report, Unshipped Orders report
-and shipping-confirmation file of ``bench/generate.py`` and times, as the median of --repeat runs:
+and shipping-confirmation file of ``bench/generate.py`` and times, in --repeat rounds:
 
 * floor     - one hand-written DuckDB query of the pack's checks over the same three files (the
               orders file read as ``read_csv`` with every column VARCHAR, statuses matched by hand),
@@ -15,7 +15,9 @@ and shipping-confirmation file of ``bench/generate.py`` and times, as the median
               what may fail, the report;
 * streaming - the same with ``--engine streaming``, for the scaling curve;
 
-wall and CPU time (user + system of all the process's threads) alike, since the machine is shared;
+wall and CPU time (user + system of all the process's threads) alike, since the machine is shared.
+Each round runs the floor and the bulk engine once, one after the other; the ratio is the median of
+the rounds' own ratios (a burst of other work falls on one round, not on every run of one of them).
 
 and, in a child process each, the peak memory of order-guard with either engine. It prints the
 ratio duckdb / floor against issue 6's target (at most 1.25x), time per million rows and peak
@@ -90,18 +92,33 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def timed(function, *args, repeat: int) -> tuple[float, float, object]:
-    """Medians of wall and CPU time (user + system of every thread of this process: DuckDB's own and
-    the bulk engine's file scan too, and of the digest's process) over ``repeat`` runs, and the last
-    run's result. On a shared machine the CPU time says what a run costs; the wall time also says
-    what others took from it."""
-    walls, cpus, result = [], [], None
+def measure(function, *args) -> tuple[float, float, object]:
+    """Wall and CPU time of one run (user + system of every thread of this process: DuckDB's own and
+    the bulk engine's file scan too, and of the digest's process), and its result. On a shared
+    machine the CPU time says what a run costs; the wall time also says what others took from it."""
+    start, cpu = time.perf_counter(), _cpu()
+    result = function(*args)
+    return time.perf_counter() - start, _cpu() - cpu, result
+
+
+def rounds(contenders: dict[str, tuple], repeat: int) -> dict[str, tuple[list[float], list[float], object]]:
+    """``name -> (wall seconds, CPU seconds in each round, last result)``: each round runs every
+    contender (``name -> (function, *args)``) once, in turn, so a burst of other work on the machine
+    falls on one round rather than on every run of one contender."""
+    measured: dict[str, tuple[list[float], list[float], object]] = {name: ([], [], None) for name in contenders}
     for _ in range(repeat):
-        start, cpu = time.perf_counter(), _cpu()
-        result = function(*args)
-        cpus.append(_cpu() - cpu)
-        walls.append(time.perf_counter() - start)
-    return statistics.median(walls), statistics.median(cpus), result
+        for name, (function, *args) in contenders.items():
+            wall, cpu, result = measure(function, *args)
+            walls, cpus, _ = measured[name]
+            walls.append(wall)
+            cpus.append(cpu)
+            measured[name] = (walls, cpus, result)
+    return measured
+
+
+def paired(numerator: list[float], denominator: list[float]) -> float:
+    """The median of the rounds' ratios."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
 def floor(paths: dict[str, Path]) -> int:
@@ -155,22 +172,26 @@ def main() -> None:
     rows = []
     for size in sizes:
         paths = paths_for(size, args.data)
-        t_floor, c_floor, floor_rows = timed(floor, paths, repeat=args.repeat)
-        t_duckdb, c_duckdb, bulk = timed(order_guard, paths, "duckdb", repeat=args.repeat)
-        t_stream, c_stream, streamed = timed(order_guard, paths, "streaming",
-                                             repeat=1 if size >= 10_000_000 else args.repeat)
+        measured = rounds({"floor": (floor, paths), "duckdb": (order_guard, paths, "duckdb")}, args.repeat)
+        (floor_walls, floor_cpus, floor_rows), (duckdb_walls, duckdb_cpus, bulk) = measured.values()
+        t_floor, c_floor, t_duckdb, c_duckdb = map(statistics.median,
+                                                   (floor_walls, floor_cpus, duckdb_walls, duckdb_cpus))
+        stream_repeat = 1 if size >= 10_000_000 else args.repeat
+        stream_runs = [measure(order_guard, paths, "streaming") for _ in range(stream_repeat)]
+        t_stream, c_stream = (statistics.median(run[index] for run in stream_runs) for index in (0, 1))
+        streamed = stream_runs[-1][2]
         engine = bulk.pop("engine")
         streamed.pop("engine")
         same = bulk == streamed
         memory = {name: peak_memory_mb(paths, name) for name in ("duckdb", "streaming")}
-        ratio = t_duckdb / t_floor
+        ratio, cpu_ratio = paired(duckdb_walls, floor_walls), paired(duckdb_cpus, floor_cpus)
         megabytes = paths["orders"].stat().st_size / 1e6
         print(f"## {size:,} orders ({megabytes:.0f} MB; {bulk['summary']['records_read']:,} records read, "
               f"{bulk['summary']['findings']:,} findings, the floor {floor_rows:,} rows; engines "
               f"{'agree' if same else 'DIFFER'}; {engine['used']}: {engine['reason']})\n")
         print(f"  floor {t_floor:7.2f} s   duckdb {t_duckdb:7.2f} s   streaming {t_stream:7.2f} s   (wall)")
         print(f"  floor {c_floor:7.2f} s   duckdb {c_duckdb:7.2f} s   streaming {c_stream:7.2f} s   (CPU, all threads;"
-              f" duckdb / floor {c_duckdb / c_floor:.2f})")
+              f" duckdb / floor {cpu_ratio:.2f})")
         what = judged_at(size, sizes)("duckdb / hand-written query")
         print(f"  duckdb / floor     {verdict(ratio, f'<= {TARGET}', ratio <= TARGET, what)}")
         print(f"  streaming / duckdb   {t_stream / t_duckdb:6.2f}")
@@ -180,7 +201,7 @@ def main() -> None:
         rows.append({"orders": size, "mb": round(megabytes), "floor_s": round(t_floor, 3),
                      "duckdb_s": round(t_duckdb, 3), "streaming_s": round(t_stream, 3), "ratio": round(ratio, 2),
                      "floor_cpu_s": round(c_floor, 3), "duckdb_cpu_s": round(c_duckdb, 3),
-                     "streaming_cpu_s": round(c_stream, 3), "cpu_ratio": round(c_duckdb / c_floor, 2),
+                     "streaming_cpu_s": round(c_stream, 3), "cpu_ratio": round(cpu_ratio, 2),
                      "duckdb_mb": round(memory["duckdb"]), "streaming_mb": round(memory["streaming"]),
                      "same": same})
         if not same:
