@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from streaming import paths_for  # noqa: E402  (the same data as the streaming bench)
-from verdicts import judged_at, verdict  # noqa: E402
+from verdicts import judged_at, paired, verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 TARGET = 1.25
@@ -114,11 +114,6 @@ def rounds(contenders: dict[str, tuple], repeat: int) -> dict[str, tuple[list[fl
             cpus.append(cpu)
             measured[name] = (walls, cpus, result)
     return measured
-
-
-def paired(numerator: list[float], denominator: list[float]) -> float:
-    """The median of the rounds' ratios."""
-    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
 def floor(paths: dict[str, Path]) -> int:

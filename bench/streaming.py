@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import data_paths, generate  # noqa: E402
-from verdicts import judged_at, verdict  # noqa: E402
+from verdicts import judged_at, paired, verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 PENDING = {"Pending", "PENDING", "PendingAvailability", "Pending - Waiting for Pick Up"}
@@ -134,11 +134,6 @@ def rounds(contenders: dict[str, tuple], repeat: int) -> tuple[dict[str, list[fl
             results[name].append(function(*args))
             seconds[name].append(time.perf_counter() - start)
     return seconds, results
-
-
-def paired(numerator: list[float], denominator: list[float]) -> float:
-    """The median of the rounds' ratios."""
-    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
 def peak_memory_mb(paths: dict[str, Path]) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from collections.abc import Callable
 
 #: Where ``bench/run.py`` collects every benchmark's verdicts (one JSON object a line).
@@ -25,3 +26,9 @@ def judged_at(size: int, sizes: list[int]) -> Callable[[str], str | None]:
     curve (start-up weighs on them) unless no size of the run is that large."""
     judged = size >= 1_000_000 or max(sizes) < 1_000_000
     return lambda what: f"{what}, {size:,} orders" if judged else None
+
+
+def paired(numerator: list[float], denominator: list[float]) -> float:
+    """The median of the rounds' own ratios: a round runs each contender once, in turn, so a burst
+    of other work on a shared machine falls on one round, not on every run of one contender."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
