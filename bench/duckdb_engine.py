@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from streaming import paths_for  # noqa: E402  (the same data as the streaming bench)
-from verdicts import judged_at, paired, verdict  # noqa: E402
+from verdicts import judged_at, paired, rounds, verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 TARGET = 1.25
@@ -90,30 +90,6 @@ def _cpu() -> float:
     file's digest is computed by a second process)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
-
-
-def measure(function, *args) -> tuple[float, float, object]:
-    """Wall and CPU time of one run (user + system of every thread of this process: DuckDB's own and
-    the bulk engine's file scan too, and of the digest's process), and its result. On a shared
-    machine the CPU time says what a run costs; the wall time also says what others took from it."""
-    start, cpu = time.perf_counter(), _cpu()
-    result = function(*args)
-    return time.perf_counter() - start, _cpu() - cpu, result
-
-
-def rounds(contenders: dict[str, tuple], repeat: int) -> dict[str, tuple[list[float], list[float], object]]:
-    """``name -> (wall seconds, CPU seconds in each round, last result)``: each round runs every
-    contender (``name -> (function, *args)``) once, in turn, so a burst of other work on the machine
-    falls on one round rather than on every run of one contender."""
-    measured: dict[str, tuple[list[float], list[float], object]] = {name: ([], [], None) for name in contenders}
-    for _ in range(repeat):
-        for name, (function, *args) in contenders.items():
-            wall, cpu, result = measure(function, *args)
-            walls, cpus, _ = measured[name]
-            walls.append(wall)
-            cpus.append(cpu)
-            measured[name] = (walls, cpus, result)
-    return measured
 
 
 def floor(paths: dict[str, Path]) -> int:
@@ -167,19 +143,22 @@ def main() -> None:
     rows = []
     for size in sizes:
         paths = paths_for(size, args.data)
-        measured = rounds({"floor": (floor, paths), "duckdb": (order_guard, paths, "duckdb")}, args.repeat)
-        (floor_walls, floor_cpus, floor_rows), (duckdb_walls, duckdb_cpus, bulk) = measured.values()
-        t_floor, c_floor, t_duckdb, c_duckdb = map(statistics.median,
-                                                   (floor_walls, floor_cpus, duckdb_walls, duckdb_cpus))
-        stream_repeat = 1 if size >= 10_000_000 else args.repeat
-        stream_runs = [measure(order_guard, paths, "streaming") for _ in range(stream_repeat)]
-        t_stream, c_stream = (statistics.median(run[index] for run in stream_runs) for index in (0, 1))
-        streamed = stream_runs[-1][2]
+        # CPU: user + system of every thread of this process (DuckDB's own and the bulk engine's file
+        # scan too) and of the digest's process. On a shared machine the CPU time says what a run
+        # costs; the wall time also says what others took from it.
+        runs = rounds({"floor": (floor, paths), "duckdb": (order_guard, paths, "duckdb")}, args.repeat, cpu=_cpu)
+        runs |= rounds({"streaming": (order_guard, paths, "streaming")},
+                       1 if size >= 10_000_000 else args.repeat, cpu=_cpu)
+        walls = {name: [wall for wall, _, _ in measured] for name, measured in runs.items()}
+        cpus = {name: [cpu for _, cpu, _ in measured] for name, measured in runs.items()}
+        floor_rows, bulk, streamed = (runs[name][-1][2] for name in ("floor", "duckdb", "streaming"))
+        t_floor, t_duckdb, t_stream = (statistics.median(walls[name]) for name in ("floor", "duckdb", "streaming"))
+        c_floor, c_duckdb, c_stream = (statistics.median(cpus[name]) for name in ("floor", "duckdb", "streaming"))
         engine = bulk.pop("engine")
         streamed.pop("engine")
         same = bulk == streamed
         memory = {name: peak_memory_mb(paths, name) for name in ("duckdb", "streaming")}
-        ratio, cpu_ratio = paired(duckdb_walls, floor_walls), paired(duckdb_cpus, floor_cpus)
+        ratio, cpu_ratio = paired(walls["duckdb"], walls["floor"]), paired(cpus["duckdb"], cpus["floor"])
         megabytes = paths["orders"].stat().st_size / 1e6
         print(f"## {size:,} orders ({megabytes:.0f} MB; {bulk['summary']['records_read']:,} records read, "
               f"{bulk['summary']['findings']:,} findings, the floor {floor_rows:,} rows; engines "

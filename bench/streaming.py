@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import data_paths, generate  # noqa: E402
-from verdicts import judged_at, paired, verdict  # noqa: E402
+from verdicts import judged_at, paired, rounds, verdict  # noqa: E402
 
 AS_OF = "2026-11-26T12:00:00Z"
 PENDING = {"Pending", "PENDING", "PendingAvailability", "Pending - Waiting for Pick Up"}
@@ -123,19 +123,6 @@ def order_guard(paths: dict[str, Path], jobs: int = 1) -> dict:
     return report.summary
 
 
-def rounds(contenders: dict[str, tuple], repeat: int) -> tuple[dict[str, list[float]], dict[str, list]]:
-    """``name -> its seconds in each round`` and ``name -> its result in each round``, the
-    contenders (``name -> (function, *args)``) run once each per round, in turn."""
-    seconds: dict[str, list[float]] = {name: [] for name in contenders}
-    results: dict[str, list] = {name: [] for name in contenders}
-    for _ in range(repeat):
-        for name, (function, *args) in contenders.items():
-            start = time.perf_counter()
-            results[name].append(function(*args))
-            seconds[name].append(time.perf_counter() - start)
-    return seconds, results
-
-
 def peak_memory_mb(paths: dict[str, Path]) -> float:
     """Peak RSS of a child process running the check: VmHWM from /proc (ru_maxrss would carry
     this process's own peak across fork and exec, and this process ran the checks already)."""
@@ -189,9 +176,11 @@ def main() -> None:
         repeat = 1 if size >= 10_000_000 else args.repeat
         paths = paths_for(size, args.data)
         schema_rows = min(size, 20_000)
-        seconds, results = rounds({"floor": (floor, paths), "dictreader": (dictreader, paths),
-                                   "order-guard": (order_guard, paths), "jobs": (order_guard, paths, args.jobs),
-                                   "jsonschema": (jsonschema_rows, paths, schema_rows)}, repeat)
+        runs = rounds({"floor": (floor, paths), "dictreader": (dictreader, paths),
+                       "order-guard": (order_guard, paths), "jobs": (order_guard, paths, args.jobs),
+                       "jsonschema": (jsonschema_rows, paths, schema_rows)}, repeat)
+        seconds = {name: [wall for wall, _, _ in measured] for name, measured in runs.items()}
+        results = {name: [result for _, _, result in measured] for name, measured in runs.items()}
         rows, summary = results["floor"][-1], results["order-guard"][-1]
         for parallel_summary in results["jobs"]:
             if parallel_summary != summary:

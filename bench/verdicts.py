@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import time
 from collections.abc import Callable
 
 #: Where ``bench/run.py`` collects every benchmark's verdicts (one JSON object a line).
@@ -28,7 +29,20 @@ def judged_at(size: int, sizes: list[int]) -> Callable[[str], str | None]:
     return lambda what: f"{what}, {size:,} orders" if judged else None
 
 
+def rounds(contenders: dict[str, tuple], repeat: int,
+           cpu: Callable[[], float] = time.process_time) -> dict[str, list[tuple[float, float, object]]]:
+    """``name -> [(wall seconds, CPU seconds, result) of each round]``: each round runs every
+    contender (``name -> (function, *args)``) once, in turn, so a burst of other work on a shared
+    machine falls on one round, not on every run of one contender. ``cpu``: the CPU clock."""
+    runs: dict[str, list[tuple[float, float, object]]] = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, (function, *args) in contenders.items():
+            start, used = time.perf_counter(), cpu()
+            result = function(*args)
+            runs[name].append((time.perf_counter() - start, cpu() - used, result))
+    return runs
+
+
 def paired(numerator: list[float], denominator: list[float]) -> float:
-    """The median of the rounds' own ratios: a round runs each contender once, in turn, so a burst
-    of other work on a shared machine falls on one round, not on every run of one contender."""
+    """The median of the rounds' own ratios (see :func:`rounds`)."""
     return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
