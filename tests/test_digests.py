@@ -210,6 +210,10 @@ def test_a_big_report_appended_to_after_its_digest_began_is_not_clean(tmp_path, 
 
     assert report.summary["complete"] is False
     assert "the file changed while it was" in str(report.data)  # read (streaming), checked (DuckDB)
+    # Both engines say why in the same words, once: the digest was begun on the file as it was before.
+    why = [error["message"] for error in report.data["errors"] if "digest was begun" in error["message"]]
+    assert why == ["the file changed while it was read (its digest was begun on the file as it was before): "
+                   "check it again once it is written completely"]
 
 
 def test_a_directory_of_big_reports_runs_no_more_digest_processes_than_spare_cores(tmp_path, monkeypatch):

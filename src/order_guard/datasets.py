@@ -126,6 +126,23 @@ class Dataset:
         else:
             self.errors_not_kept += 1
 
+    def take_digest(self, compute: Callable[[], str]) -> bool:
+        """``sha256`` from ``compute``; False, with why kept as an error, where it cannot be had
+        (the file changed since its digest was begun, or could not be read to its end): the run
+        then cannot vouch for this input."""
+        try:
+            self.sha256 = compute()
+        except OSError as err:
+            from order_guard.files.opening import FileChanged  # here: only this error path needs it
+
+            if isinstance(err, FileChanged):
+                if not any(error.message == str(err) for error in self.errors):
+                    self.error(str(err))
+            elif not self.errors:  # (a read error kept already says why the end was not read)
+                self.error(f"cannot read to the end: {err}")
+            return False
+        return True
+
     def describe(self) -> str:
         if self.format == "unknown" and self.errors:
             return f"{self.location}: NOT READ: {self.errors[0].message}"

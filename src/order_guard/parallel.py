@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, ReadError
-from order_guard.files.opening import FileChanged
 
 if TYPE_CHECKING:
     from order_guard.engine import Engine, RunResult, _Snapshots
@@ -96,12 +95,7 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
             any(outcome.last_line is None for outcome in outcomes[:-1]) or _an_order_spans_parts(outcomes):
         return False
     _merge(engine, dataset, outcomes, snapshots, result)
-    try:
-        dataset.sha256 = hashing.result()
-    except FileChanged as err:
-        dataset.error(str(err))
-    except OSError as err:  # as a whole-file read says it: the run cannot vouch for the file
-        dataset.error(f"cannot read to the end: {err}")
+    dataset.take_digest(hashing.result)
     dataset.details["processes"] = f"{len(parts)} processes"
     return True
 

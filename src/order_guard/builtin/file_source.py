@@ -30,7 +30,6 @@ from order_guard.files import jsondocs
 from order_guard.files.flat import FlatReader
 from order_guard.files.opening import (
     DigestAside,
-    FileChanged,
     OpenedFile,
     first_undecodable,
     legacy_encoding,
@@ -201,14 +200,7 @@ def _changed(path: Path, stamp: os.stat_result | None, read: int) -> str | None:
 def _note_change(dataset: Dataset, path: Path, stamp: os.stat_result | None, opened: OpenedFile) -> None:
     """The digest of what was read, and an error when that is not the whole file as it was opened:
     a report cut between two rows reads like a complete one."""
-    try:
-        dataset.sha256 = opened.sha256()
-    except FileChanged as err:
-        dataset.error(str(err))
-        return
-    except OSError as err:
-        if not dataset.errors:
-            dataset.error(f"cannot read to the end: {err}")
+    if not dataset.take_digest(opened.sha256):
         return
     changed = _changed(path, stamp, opened.bytes_read)
     if changed:

@@ -70,6 +70,7 @@ class FilePushdown:
         self.connection: Any = None
         self.directory: str | None = None
         self.facts: FileFacts | None = None
+        self.digest_taken = True  # False where the file's digest was refused (the run says why)
         self.table: CanonicalRows | None = None
         self.names: list[str] = []
         self.preamble = 0
@@ -123,10 +124,7 @@ class FilePushdown:
             self._load_rows(path, plan, pairs)
             self.facts = scanning.result()
         self._check_numbering()
-        try:
-            self.dataset.sha256 = self.facts.sha256 or self.dataset.digest()
-        except OSError:  # the digest's process read another file than DuckDB did
-            self.dataset.error("the file changed while it was checked; check it again")
+        self.digest_taken = self.dataset.take_digest(lambda: self.facts.sha256 or self.dataset.digest())
         self._map_values(table, kept)
         # One row is one record where its order has no other row: the checks test rows. The orders of
         # several rows (one per item) are few: the checks test them as groups, as the SQL source does.
@@ -291,8 +289,9 @@ class FilePushdown:
         """The rows Python checks, read back from the file and counted as the streaming engine counts."""
         self.ran = True
         yield from self._records("SELECT og_row, og_id FROM og_subset ORDER BY og_row", [], self.dataset)
-        if self.facts is not None and self.facts.changed():
-            self.dataset.error("the file changed while it was checked; check it again")
+        if self.facts is not None and self.digest_taken and self.facts.changed():  # (refused: said already)
+            self.dataset.error("the file changed while it was checked (written to or replaced during "
+                               "DuckDB's scan): check it again once it is written completely")
 
     def count(self) -> int:
         """Rows DuckDB read and vouched for: all but those read back."""
