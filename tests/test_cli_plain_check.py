@@ -84,3 +84,11 @@ def test_whatever_it_reads_the_parser_reads_alike(tokens):
     plain = cli_arguments.plain_check(arguments)
     if plain is not None:
         assert vars(plain) == _parser_reads(arguments)
+
+
+@pytest.mark.parametrize("value", ["0", "x", "²", "-1"])
+def test_a_jobs_value_that_is_no_number_of_processes_is_named_as_such(value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli_arguments.build_parser().parse_args(["check", "--jobs", value, "a.txt"])
+    assert stop.value.code == 2
+    assert f"argument --jobs: {value!r} is not a number of processes (1 or more)" in capsys.readouterr().err

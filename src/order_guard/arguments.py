@@ -80,10 +80,22 @@ def _with_plugin_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def _add_check(commands) -> None:
-    # Here, not at import: the rule modules load after cli.main has turned the collector off.
+def _choices() -> dict[str, tuple[str, ...]]:
+    """The values ``--fail-on`` and ``--engine`` take, by destination. Imported here, not at import:
+    the rule modules load after cli.main has turned the collector off."""
+    from order_guard.bulk.choice import ENGINES
     from order_guard.rulelang.schema import SEVERITIES
 
+    return {"fail_on": (*SEVERITIES, "none"), "engine": ENGINES}
+
+
+def _processes(value: str) -> int | None:
+    """``--jobs``' value, or None where it is not a number of processes (not isdigit: int("²") fails)."""
+    return int(value) if value.isdecimal() and int(value) >= 1 else None
+
+
+def _add_check(commands) -> None:
+    choices = _choices()
     check = _with_plugin_flags(commands.add_parser("check", help="check datasets against rule packs"))
     check.add_argument("paths", nargs="*", metavar="PATH", help="data files or directories (kind detected)")
     check.add_argument("--dataset", action="append", default=[], metavar="KIND=SOURCE",
@@ -92,7 +104,7 @@ def _add_check(commands) -> None:
     check.add_argument("--format", help="table (default), json, or a plugin's format")
     check.add_argument("--output", action="append", default=[], metavar="[FORMAT=]PATH",
                        help="also write the report to PATH (repeatable)")
-    check.add_argument("--fail-on", choices=(*SEVERITIES, "none"),
+    check.add_argument("--fail-on", choices=choices["fail_on"],
                        help="lowest severity that fails the run (default high)")
     check.add_argument("--as-of", metavar="ISO-8601", help="the time rules measure ages against (default now)")
     check.add_argument("--jobs", type=_jobs, default=1, metavar="N",
@@ -108,7 +120,7 @@ def _add_check(commands) -> None:
                        help="write an evidence bundle of the run (see: order-guard verify)")
     check.add_argument("--explain", action="store_true",
                        help="print on stderr, per rule and dataset, whether it ran in the database (and the SQL)")
-    check.add_argument("--engine", choices=("auto", "duckdb", "streaming"), default="auto",
+    check.add_argument("--engine", choices=choices["engine"], default="auto",
                        help="check the orders with DuckDB (order-guard[duckdb]) or in Python; "
                             "auto (default): DuckDB for a large orders file, where installed")
     check.add_argument("-q", "--quiet", action="store_true", help="do not print detected datasets on stderr")
@@ -139,8 +151,7 @@ def plain_check(arguments: Sequence[str]) -> SimpleNamespace | None:
     path starting with ``-``): the parser reads that, and says what is wrong."""
     if not arguments or arguments[0] != "check":
         return None
-    from order_guard.rulelang.schema import SEVERITIES  # as _add_check does, for --fail-on
-
+    choices = _choices()
     values: dict[str, object] = {"command": "check", "plugins": [], "paths": [], "dataset": [], "rules": [],
                                  "output": [], **_CHECK_DEFAULTS}
     paths_seen = index = 0  # paths_seen: 0 before the paths, 1 among them, 2 after them
@@ -164,11 +175,10 @@ def plain_check(arguments: Sequence[str]) -> SimpleNamespace | None:
         if how == "append":
             values[dest].append(value)
         elif dest == "jobs":
-            if not value.isdecimal() or int(value) < 1:  # (not isdigit: int("²") fails)
+            if (processes := _processes(value)) is None:
                 return None
-            values[dest] = int(value)
-        elif dest == "fail_on" and value not in (*SEVERITIES, "none") or \
-                dest == "engine" and value not in ("auto", "duckdb", "streaming"):
+            values[dest] = processes
+        elif dest in choices and value not in choices[dest]:
             return None
         else:
             values[dest] = value
@@ -221,6 +231,7 @@ COMMANDS = {"check": _add_check, "rules": _add_rules, "waivers": _add_waivers, "
 
 
 def _jobs(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    processes = _processes(value)
+    if processes is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
-    return int(value)
+    return processes
