@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from order_guard.datasets import MAX_KEPT_ERRORS, Dataset, ReadError
@@ -49,7 +49,7 @@ class _PartOutcome:
     last_line: int | None
     #: hashes of every order id the part held (a fork shares the parent's string hashing), as
     #: machine integers: half a million of them pickle as one block of bytes, not as a set
-    keys: array = field(default_factory=lambda: array("q"))
+    keys: array
 
 
 def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots, result: RunResult,
@@ -83,7 +83,7 @@ def stream(engine: Engine, dataset: Dataset, feeds: list, snapshots: _Snapshots,
         # big file, waited for there from the process computing it since the file was detected).
         with ThreadPoolExecutor(1) as hasher:
             hashing = hasher.submit(digest)
-            outcomes = [_outcome(process, receiving) for process, receiving in processes]
+            outcomes = [_outcome(receiving) for _process, receiving in processes]
     finally:
         _WORK = None
         for process, receiving in processes:
@@ -141,7 +141,7 @@ class _Failed:
         self.error = error
 
 
-def _outcome(process: Any, receiving: Any) -> _PartOutcome | None:
+def _outcome(receiving: Any) -> _PartOutcome | None:
     """The part's outcome; None where its process died without a word (killed, out of memory):
     the file is then streamed in one process."""
     try:
@@ -169,7 +169,7 @@ def _stream_part(number: int) -> _PartOutcome:
         records_checked=result.records_checked, rule_errors=result.rule_errors,
         read=part.records_read, unreadable=part.records_unreadable, skipped=part.records_skipped,
         errors=part.errors, errors_not_kept=part.errors_not_kept, warnings=part.warnings,
-        last_line=part.last_line, keys=part.seen_keys if part.seen_keys is not None else array("q"))
+        last_line=part.last_line, keys=part.seen_keys)
 
 
 def _an_order_spans_parts(outcomes: list[_PartOutcome]) -> bool:

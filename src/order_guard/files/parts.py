@@ -18,7 +18,6 @@ from pathlib import Path
 
 #: Encodings in which byte 0x0A is only ever a newline (no multi-byte character holds it).
 _CUTTABLE = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-1", "cp932"})
-_BLOCK = 1 << 20
 #: A carriage return that does not begin a CR LF pair (one at a block's very end is looked at
 #: with the next block). Python's reader ends a line there; a count of newline bytes would not.
 LONE_CR = re.compile(rb"\r[^\n]")
