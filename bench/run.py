@@ -1,8 +1,8 @@
 """Every benchmark of issue 6 in one command, then every target with its verdict.
 
-    python bench/run.py            # 10k, 100k and 1M orders (about 10 minutes on 2 cores)
+    python bench/run.py            # 10k, 100k and 1M orders (about 2 minutes on 2 cores, data made)
     python bench/run.py --big      # and 10M orders (about an hour; 7 GB of data in /tmp/og-bench)
-    python bench/run.py --quick    # 10k and 100k orders, fewer repeats: a smoke run, not a result
+    python bench/run.py --quick    # 10k and 100k orders, fewer rounds: a smoke run, not a result
 
 Runs ``streaming.py`` (the streaming engine, ``--jobs``, memory), ``duckdb_engine.py`` (the bulk
 engine; skipped with a note when DuckDB is not installed) and ``gate_latency.py`` (cold start and
