@@ -77,7 +77,6 @@ class _HashingReader(io.RawIOBase):
             return self.sha256.hexdigest()
         return self._aside.hexdigest()
 
-
     def close(self) -> None:
         if self._owns_aside:
             self._aside.close()
@@ -88,6 +87,7 @@ class _HashingReader(io.RawIOBase):
 class FileChanged(OSError):
     """The file is not the one its digest was begun on: changed, replaced or gone since, so the
     digest may be of other bytes than a reader read."""
+
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
     """What tells a file's content changed: its inode, size and modification time."""
